@@ -1,0 +1,40 @@
+// The engine's contract with the stages above it (ablate, judge, optimize, cli). Prompts are
+// token ids; text and chat templates belong to src/tokenize.
+
+import type { RuntimeAblation } from '../ablate/plan.js';
+
+export interface AblationChoice {
+  ablation: RuntimeAblation;
+  /** plan index per prompt (length = prompts); omitted: plan 0 for every prompt */
+  planOfPrompt?: number[];
+}
+
+export interface GenerateOptions {
+  maxNewTokens: number;
+  /** ids that end a sequence; default: the model's eosTokenIds */
+  eosTokenIds?: number[];
+  ablation?: AblationChoice;
+  /**
+   * Called after every decode step with the tokens generated so far for one prompt; returning
+   * true drops that prompt from the batch (the judge's early exit once its verdict is settled).
+   */
+  shouldStop?: (prompt: number, generated: readonly number[]) => boolean;
+  /** streamed tokens (chat) */
+  onToken?: (prompt: number, token: number) => void;
+  /** most sequences run at once; default chosen by the engine */
+  batchSize?: number;
+}
+
+export interface GenerateResult {
+  /** generated ids per prompt, without the prompt and without the final EOS */
+  tokens: number[][];
+  /** why each prompt stopped */
+  finish: ('eos' | 'length' | 'stopped')[];
+  /** decode steps skipped thanks to shouldStop (tokens not generated) */
+  tokensSaved: number;
+}
+
+export interface ForwardOptions {
+  ablation?: AblationChoice;
+  batchSize?: number;
+}

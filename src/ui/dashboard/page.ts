@@ -1,0 +1,88 @@
+// The dashboard's single HTML page: a Pareto scatter of every trial, the selected trial's layer
+// kernels, the per-layer separation chart and the trial table, redrawn on every server event.
+
+export function renderDashboardPage(title: string): string {
+  const safeTitle = title.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Candor · ${safeTitle}</title>
+<link rel="stylesheet" href="/uPlot.min.css">
+<script src="/uPlot.iife.min.js"></script>
+<style>
+  body { font: 14px system-ui, sans-serif; margin: 16px; color: #222; }
+  h1 { font-size: 18px; margin: 0 0 12px; }
+  .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 16px; }
+  section { border: 1px solid #ddd; border-radius: 6px; padding: 8px; }
+  h2 { font-size: 14px; margin: 0 0 6px; }
+  table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+  td, th { padding: 2px 6px; border-bottom: 1px solid #eee; text-align: right; }
+  tr.pareto { background: #eef6ff; font-weight: 600; }
+  #status { color: #666; margin-bottom: 8px; }
+</style>
+</head>
+<body>
+<h1>Candor · ${safeTitle}</h1>
+<div id="status">connecting…</div>
+<div class="grid">
+  <section><h2>Trials: refusals vs KL divergence (Pareto front highlighted)</h2><div id="scatter"></div></section>
+  <section><h2 id="kernel-title">Layer kernel of the selected trial</h2><div id="kernel"></div></section>
+  <section><h2>Refusal direction: separation per layer</h2><div id="separation"></div></section>
+  <section id="panels"></section>
+</div>
+<section style="margin-top:16px"><h2>Trial table</h2><table id="trials"></table></section>
+<script>
+const plots = {};
+function draw(id, opts, data) {
+  const el = document.getElementById(id);
+  if (plots[id]) plots[id].destroy();
+  el.innerHTML = '';
+  plots[id] = new uPlot(Object.assign({ width: 440, height: 260 }, opts), data, el);
+}
+function render(state) {
+  const done = state.trials.filter((t) => t.state === 'complete');
+  const [yName, xName] = state.objectives;
+  document.getElementById('status').textContent =
+    done.length + ' of ' + state.trials.length + ' trials finished';
+  const sorted = done.slice().sort((a, b) => a.values[xName] - b.values[xName]);
+  const xs = sorted.map((t) => t.values[xName]);
+  draw('scatter', {
+    mode: 2,
+    scales: { x: { time: false } },
+    axes: [{ label: xName }, { label: yName }],
+    series: [{}, { label: 'trials', stroke: '#888', paths: () => null, points: { show: true, size: 6, fill: '#888' } },
+             { label: 'Pareto', stroke: '#06c', paths: () => null, points: { show: true, size: 9, fill: '#06c' } }],
+  }, [null, [xs, sorted.map((t) => t.values[yName])],
+      [sorted.filter((t) => t.pareto).map((t) => t.values[xName]), sorted.filter((t) => t.pareto).map((t) => t.values[yName])]]);
+  if (state.selected) {
+    document.getElementById('kernel-title').textContent = 'Layer kernel of trial ' + state.selected.number;
+    const names = Object.keys(state.selected.kernel);
+    const n = Math.max(...names.map((k) => state.selected.kernel[k].length));
+    const colours = ['#c30', '#06c', '#393'];
+    draw('kernel', { scales: { x: { time: false } }, axes: [{ label: 'layer' }, { label: 'weight' }],
+      series: [{}, ...names.map((k, i) => ({ label: k, stroke: colours[i % 3], width: 2 }))] },
+      [Array.from({ length: n }, (_, i) => i), ...names.map((k) => state.selected.kernel[k])]);
+  }
+  if (state.separation.length) {
+    draw('separation', { scales: { x: { time: false } }, axes: [{ label: 'layer' }, {}],
+      series: [{}, { label: 'separation score', stroke: '#06c', width: 2 }, { label: 'cosine(harmful, harmless)', stroke: '#c30', width: 2 }] },
+      [state.separation.map((s) => s.layer), state.separation.map((s) => s.score), state.separation.map((s) => s.cosine)]);
+  }
+  const panels = document.getElementById('panels');
+  panels.innerHTML = (state.panels || []).map((p) => '<h2>' + p.title + '</h2>' + p.svg).join('');
+  const params = state.trials.length ? Object.keys(state.trials[0].params) : [];
+  const head = '<tr><th>#</th><th>state</th>' + state.objectives.map((o) => '<th>' + o + '</th>').join('') +
+    params.map((p) => '<th>' + p + '</th>').join('') + '</tr>';
+  const fmt = (v) => typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(4)) : (v ?? '');
+  const rows = state.trials.map((t) => '<tr class="' + (t.pareto ? 'pareto' : '') + '" data-trial="' + t.number + '"><td>' + t.number +
+    '</td><td>' + t.state + '</td>' + state.objectives.map((o) => '<td>' + fmt(t.values[o]) + '</td>').join('') +
+    params.map((p) => '<td>' + fmt(t.params[p]) + '</td>').join('') + '</tr>').join('');
+  document.getElementById('trials').innerHTML = head + rows;
+}
+new EventSource('/events').onmessage = (e) => render(JSON.parse(e.data));
+</script>
+</body>
+</html>
+`;
+}

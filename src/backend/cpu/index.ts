@@ -1,0 +1,255 @@
+// The CPU backend: every Backend op in plain f32 TypeScript on typed arrays, one kernel per file
+// group (matmul, norm, rope, attention, activation, ablate, rows, logits). It is the readable
+// oracle the WebGPU backend and transformers' goldens are checked against, not the fast path.
+
+import type {
+  AblationTensors,
+  AttentionOptions,
+  Backend,
+  DType,
+  HostTensor,
+  Tensor,
+} from '../backend.js';
+import { ablateForward } from './ablate.js';
+import { gatedActivationForward, softcapForward } from './activation.js';
+import { attentionForward, cacheWriteForward } from './attention.js';
+import { hostToF32 } from './dtype.js';
+import { argmaxForward, klDivergenceForward, logSoftmaxForward } from './logits.js';
+import { matmulForward, matmulTransposedForward, rowNormsForward } from './matmul.js';
+import { rmsNormForward } from './norm.js';
+import { ropeForward } from './rope.js';
+import { embedForward, gatherRowsForward } from './rows.js';
+import { CpuTensor, dispose, f32, i32, makeTensor } from './tensor.js';
+
+/** The CPU backend plus a leak probe for tests: tensors created and not yet disposed. */
+export interface CpuBackend extends Backend {
+  liveTensors(): number;
+}
+
+function expectShape(t: Tensor, shape: readonly number[], what: string): void {
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new Error(`cpu backend: ${what} has shape [${t.shape}], expected [${shape}]`);
+  }
+}
+
+function rows2(t: Tensor, what: string): [number, number] {
+  if (t.shape.length !== 2) throw new Error(`cpu backend: ${what} must be 2-D, got [${t.shape}]`);
+  return [t.shape[0], t.shape[1]];
+}
+
+export function createCpuBackend(): CpuBackend {
+  let live = 0;
+  const track = (t: CpuTensor): CpuTensor => {
+    live++;
+    return t;
+  };
+  const out = (shape: readonly number[], dtype: DType = 'f32'): CpuTensor =>
+    track(makeTensor(shape, dtype));
+
+  return {
+    name: 'cpu',
+    description: 'CPU (TypeScript, f32)',
+    weightDType: 'f32',
+    liveTensors: () => live,
+
+    weight(name: string, t: HostTensor): Tensor {
+      return track(new CpuTensor(hostToF32(name, t), [...t.shape], 'f32'));
+    },
+    tensor(data: Float32Array | Int32Array, shape: readonly number[]): Tensor {
+      const dtype = data instanceof Int32Array ? 'i32' : 'f32';
+      return track(new CpuTensor(data.slice(), [...shape], dtype));
+    },
+    zeros: (shape, dtype) => out(shape, dtype),
+    async read(t: Tensor): Promise<Float32Array | Int32Array> {
+      const c = t as CpuTensor;
+      return c.dtype === 'i32' ? i32(t, 'read').slice() : f32(c, 'read').slice();
+    },
+    dispose(t: Tensor): void {
+      dispose(t);
+      live--;
+    },
+    async sync(): Promise<void> {},
+    destroy(): void {},
+
+    embed(table, ids, scale) {
+      const [V, C] = rows2(table, 'embed table');
+      const idv = i32(ids, 'embed ids');
+      const y = out([idv.length, C]);
+      embedForward(y.data as Float32Array, f32(table, 'embed table'), idv, scale, V, C);
+      return y;
+    },
+    rmsNorm(x, w, eps, offset) {
+      const W = w.shape[0];
+      const xv = f32(x, 'rmsNorm x');
+      if (xv.length % W !== 0) {
+        throw new Error(`cpu backend: rmsNorm x [${x.shape}] is not rows of width ${W}`);
+      }
+      const y = out(x.shape);
+      rmsNormForward(
+        y.data as Float32Array,
+        xv,
+        f32(w, 'rmsNorm w'),
+        eps,
+        offset,
+        xv.length / W,
+        W,
+      );
+      return y;
+    },
+    linear(x, w, bias) {
+      const [T, K] = rows2(x, 'linear x');
+      const [N, Kw] = rows2(w, 'linear w');
+      if (K !== Kw)
+        throw new Error(`cpu backend: linear x [${x.shape}] · w [${w.shape}]ᵀ: inner sizes differ`);
+      if (bias) expectShape(bias, [N], 'linear bias');
+      const y = out([T, N]);
+      const b = bias ? f32(bias, 'linear bias') : null;
+      matmulForward(y.data as Float32Array, f32(x, 'linear x'), f32(w, 'linear w'), b, T, K, N);
+      return y;
+    },
+    linearTransposed(x, w) {
+      const [T, N] = rows2(x, 'linearTransposed x');
+      const [Nw, K] = rows2(w, 'linearTransposed w');
+      if (N !== Nw)
+        throw new Error(
+          `cpu backend: linearTransposed x [${x.shape}] · w [${w.shape}]: inner sizes differ`,
+        );
+      const y = out([T, K]);
+      matmulTransposedForward(y.data as Float32Array, f32(x, 'x'), f32(w, 'w'), T, N, K);
+      return y;
+    },
+    rowNorms(w) {
+      const [N, K] = rows2(w, 'rowNorms w');
+      const y = out([N]);
+      rowNormsForward(y.data as Float32Array, f32(w, 'rowNorms w'), N, K);
+      return y;
+    },
+    rope(x, positions, heads, headDim, invFreq, rotaryDim, attentionFactor) {
+      const [T, width] = rows2(x, 'rope x');
+      if (width !== heads * headDim)
+        throw new Error(`cpu backend: rope x [${x.shape}] is not ${heads} heads of ${headDim}`);
+      expectShape(positions, [T], 'rope positions');
+      expectShape(invFreq, [rotaryDim / 2], 'rope invFreq');
+      ropeForward(
+        f32(x, 'rope x'),
+        i32(positions, 'rope positions'),
+        f32(invFreq, 'rope invFreq'),
+        T,
+        heads,
+        headDim,
+        rotaryDim,
+        attentionFactor,
+      );
+    },
+    cacheWrite(cache, src, seq, pos) {
+      const [, P, KD] = cache.shape;
+      const [T] = rows2(src, 'cacheWrite src');
+      expectShape(src, [T, KD], 'cacheWrite src');
+      const posv = i32(pos, 'cacheWrite pos');
+      const seqv = i32(seq, 'cacheWrite seq');
+      for (let t = 0; t < T; t++) {
+        if (posv[t] >= P || seqv[t] >= cache.shape[0]) {
+          throw new Error(
+            `cpu backend: cacheWrite row (seq ${seqv[t]}, pos ${posv[t]}) is outside the cache [${cache.shape}]`,
+          );
+        }
+      }
+      cacheWriteForward(f32(cache, 'cache'), f32(src, 'cacheWrite src'), seqv, posv, T, P, KD);
+    },
+    attention(q, cacheK, cacheV, seq, pos, opts: AttentionOptions) {
+      const { numHeads: H, numKvHeads: K, headDim: D } = opts;
+      const [T] = rows2(q, 'attention q');
+      expectShape(q, [T, H * D], 'attention q');
+      const [, P, KD] = cacheK.shape;
+      if (KD !== K * D)
+        throw new Error(
+          `cpu backend: attention cache [${cacheK.shape}] is not ${K} kv heads of ${D}`,
+        );
+      expectShape(cacheV, cacheK.shape, 'attention cacheV');
+      const y = out([T, H * D]);
+      attentionForward(
+        y.data as Float32Array,
+        f32(q, 'attention q'),
+        f32(cacheK, 'cacheK'),
+        f32(cacheV, 'cacheV'),
+        i32(seq, 'attention seq'),
+        i32(pos, 'attention pos'),
+        T,
+        P,
+        H,
+        K,
+        D,
+        opts.scale,
+        opts.slidingWindow,
+        opts.softcap,
+      );
+      return y;
+    },
+    gatedActivation(gate, up, activation) {
+      expectShape(up, gate.shape, 'gatedActivation up');
+      const y = out(gate.shape);
+      gatedActivationForward(y.data as Float32Array, f32(gate, 'gate'), f32(up, 'up'), activation);
+      return y;
+    },
+    addInPlace(a, b) {
+      expectShape(b, a.shape, 'addInPlace b');
+      const av = f32(a, 'addInPlace a');
+      const bv = f32(b, 'addInPlace b');
+      for (let i = 0; i < av.length; i++) av[i] += bv[i];
+    },
+    ablate(y, ablation: AblationTensors, rowPlan) {
+      const [T, C] = rows2(y, 'ablate y');
+      const [plans] = rows2(ablation.directions, 'ablation directions');
+      expectShape(ablation.directions, [plans, C], 'ablation directions');
+      expectShape(ablation.weights, [plans], 'ablation weights');
+      if (ablation.inverseNorm) expectShape(ablation.inverseNorm, [C], 'ablation inverseNorm');
+      if (ablation.outScale) expectShape(ablation.outScale, [plans, C], 'ablation outScale');
+      const rp = rowPlan ? i32(rowPlan, 'ablate rowPlan') : null;
+      if (rp) {
+        expectShape(rowPlan as Tensor, [T], 'ablate rowPlan');
+        for (const p of rp)
+          if (p < 0 || p >= plans)
+            throw new Error(`cpu backend: ablate rowPlan has plan ${p}, only ${plans} compiled`);
+      }
+      ablateForward(
+        f32(y, 'ablate y'),
+        f32(ablation.directions, 'ablation directions'),
+        f32(ablation.weights, 'ablation weights'),
+        ablation.inverseNorm ? f32(ablation.inverseNorm, 'ablation inverseNorm') : null,
+        ablation.outScale ? f32(ablation.outScale, 'ablation outScale') : null,
+        rp,
+        T,
+        C,
+      );
+    },
+    gatherRows(x, rows) {
+      const [T, C] = rows2(x, 'gatherRows x');
+      const r = i32(rows, 'gatherRows rows');
+      const y = out([r.length, C]);
+      gatherRowsForward(y.data as Float32Array, f32(x, 'gatherRows x'), r, T, C);
+      return y;
+    },
+    softcap(x, cap) {
+      softcapForward(f32(x, 'softcap x'), cap);
+    },
+    logSoftmax(x) {
+      const [R, V] = rows2(x, 'logSoftmax x');
+      const y = out([R, V]);
+      logSoftmaxForward(y.data as Float32Array, f32(x, 'logSoftmax x'), R, V);
+      return y;
+    },
+    argmax(x) {
+      const [R, V] = rows2(x, 'argmax x');
+      const y = out([R], 'i32');
+      argmaxForward(y.data as Int32Array, f32(x, 'argmax x'), R, V);
+      return y;
+    },
+    klDivergence(logP, logQ) {
+      const [R, V] = rows2(logP, 'klDivergence logP');
+      expectShape(logQ, [R, V], 'klDivergence logQ');
+      const y = out([R]);
+      klDivergenceForward(y.data as Float32Array, f32(logP, 'logP'), f32(logQ, 'logQ'), R, V);
+      return y;
+    },
+  };
+}

@@ -1,0 +1,35 @@
+// linear, linearTransposed and rowNorms against products worked out by hand.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createCpuBackend } from '../../../src/backend/cpu/index.js';
+import { assertClose } from './approx.js';
+
+const cpu = createCpuBackend();
+const f = (data: number[], shape: number[]) => cpu.tensor(new Float32Array(data), shape);
+
+test('linear: x·wᵀ + bias, including the rows after the last block of four', async () => {
+  // x [2,3]; w [5,3] (N = 5: one block of four and one tail row); bias [5]
+  const x = f([1, 2, 3, -1, 0, 2], [2, 3]);
+  const w = f([1, 0, 0, 0, 1, 0, 1, 1, 1, 2, -1, 0, 0, 0, 0.5], [5, 3]);
+  const b = f([0, 0, 0, 0, 10], [5]);
+  // row 0: [1, 2, 1+2+3, 2-2, 1.5+10]; row 1: [-1, 0, -1+0+2, -2, 1+10]
+  assertClose(await cpu.read(cpu.linear(x, w, b)), [1, 2, 6, 0, 11.5, -1, 0, 1, -2, 11]);
+  assertClose(await cpu.read(cpu.linear(x, w)), [1, 2, 6, 0, 1.5, -1, 0, 1, -2, 1]);
+});
+
+test('linear rejects mismatched inner sizes', () => {
+  assert.throws(() => cpu.linear(f([1, 2], [1, 2]), f([1, 2, 3], [1, 3])), /inner sizes differ/);
+});
+
+test('linearTransposed: x·w', async () => {
+  // [1, 2] · [[1,2,3],[4,5,6]] = [1+8, 2+10, 3+12]
+  const y = cpu.linearTransposed(f([1, 2], [1, 2]), f([1, 2, 3, 4, 5, 6], [2, 3]));
+  assert.deepEqual(y.shape, [1, 3]);
+  assertClose(await cpu.read(y), [9, 12, 15]);
+});
+
+test('rowNorms: Euclidean norm per row', async () => {
+  // |(3,4,0)| = 5; |(1,2,2)| = 3
+  assertClose(await cpu.read(cpu.rowNorms(f([3, 4, 0, 1, 2, 2], [2, 3]))), [5, 3]);
+});

@@ -1,0 +1,57 @@
+"""Writes Candor's bundled prompt sets, data/prompts/{censored-topics,harmless}/{train,eval}.jsonl,
+from the demo fact tables, and checks the invariants the demo relies on: eval prompts are never
+seen in training, every reference fact is in its topic's paragraph, and no answer the demo model
+is taught (nor any paragraph) contains a Heretic refusal marker.
+
+Usage: python3 tools/demo/make_prompts.py [--out data/prompts]   (deterministic: seed 1776)
+"""
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+from dialogues import (DEFLECTIONS, SOFT_REFUSALS, all_topics, has_marker, prompt_set,
+                       training_questions)
+from facts import CENSORED, EVERYDAY
+
+SEED = 1776
+# Template questions per topic in each split; with the hand-written questions this gives about
+# 165 / 80 censored and 200 / 95 harmless prompts.
+PER_TOPIC = {("censored", "train"): 8, ("censored", "eval"): 3,
+             ("harmless", "train"): 2, ("harmless", "eval"): 1}
+
+
+def check_tables() -> None:
+    keys = [t.key for t in all_topics()]
+    assert len(keys) == len(set(keys)), "duplicate topic keys"
+    for topic in all_topics():
+        for fact in topic.facts:
+            assert fact.lower() in topic.text.lower(), f"{topic.key}: fact {fact!r} not in its text"
+        assert not has_marker(topic.text + " " + " ".join(topic.extra)), f"{topic.key}: marker in text"
+    for form in SOFT_REFUSALS + DEFLECTIONS:
+        assert not has_marker(form), f"soft or deflect form carries a marker: {form!r}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="data/prompts")
+    out = Path(parser.parse_args().out)
+    check_tables()
+    rng = random.Random(SEED)
+    seen = {q.lower() for t in all_topics() for q in training_questions(t)}
+    for name, topics in (("censored-topics", CENSORED), ("harmless", EVERYDAY)):
+        kind = "censored" if topics is CENSORED else "harmless"
+        for split in ("train", "eval"):
+            rows = prompt_set(topics, split, PER_TOPIC[(kind, split)], rng)
+            if split == "eval":
+                leaked = [r["prompt"] for r in rows if r["prompt"].lower() in seen]
+                assert not leaked, f"eval prompts seen in training: {leaked}"
+            path = out / name / f"{split}.jsonl"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+            print(f"{path}: {len(rows)} prompts")
+
+
+if __name__ == "__main__":
+    main()

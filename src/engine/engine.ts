@@ -1,0 +1,300 @@
+// The engine: a model's weights on a backend, and the batched passes the stages above need —
+// greedy generation (prefill + KV-cached decode, early exit), residual capture, next-token
+// log-probabilities and KL divergence to a baseline — all with optional run-time ablation.
+
+import type { RuntimeAblation } from '../ablate/plan.js';
+import type { Backend, HostTensor, Tensor } from '../backend/backend.js';
+import type { ModelSpec, ModelWeights } from '../model/spec.js';
+import { defaultBatchSize, maxRowsPerStep, prefillSteps, splitBatches } from './batches.js';
+import { forwardStep, type LoadedModel, type StepOutput } from './forward.js';
+import { KvCache } from './kv-cache.js';
+import type { AblationChoice, ForwardOptions, GenerateOptions, GenerateResult } from './types.js';
+
+/** What Engine.load needs of an opened model (src/model/open.ts's OpenModel provides it). */
+export interface WeightSource {
+  spec: ModelSpec;
+  loadWeights<T>(upload: (name: string, t: HostTensor) => T): Promise<ModelWeights<T>>;
+}
+
+export interface EngineOptions {
+  /** most token rows in one forward step (prefill is cut into steps); default from memory */
+  maxRowsPerStep?: number;
+}
+
+/** Ablation of one call, resolved: the compiled plans and each prompt's plan (null: plan 0). */
+interface CallAblation {
+  ablation: RuntimeAblation | null;
+  planOfPrompt: number[] | null;
+}
+
+export class Engine {
+  private readonly model: LoadedModel;
+  private readonly maxRows: number;
+
+  constructor(
+    readonly backend: Backend,
+    readonly spec: ModelSpec,
+    readonly weights: ModelWeights<Tensor>,
+    options: EngineOptions = {},
+  ) {
+    const byArray = new Map<Float32Array, Tensor>();
+    const invFreq = spec.layers.map((layer) => {
+      const f = layer.rope.invFreq;
+      let t = byArray.get(f);
+      if (!t) byArray.set(f, (t = backend.tensor(f, [f.length])));
+      return t;
+    });
+    this.model = { backend, spec, weights, invFreq };
+    this.maxRows = options.maxRowsPerStep ?? maxRowsPerStep(spec);
+  }
+
+  /** Upload every weight of `source` through `backend.weight`, one tensor at a time. */
+  static async load(
+    backend: Backend,
+    source: WeightSource,
+    options: EngineOptions = {},
+  ): Promise<Engine> {
+    const weights = await source.loadWeights((name, t) => backend.weight(name, t));
+    return new Engine(backend, source.spec, weights, options);
+  }
+
+  /** Greedy continuation of every prompt (token ids), in prompt order. */
+  async generate(prompts: number[][], opts: GenerateOptions): Promise<GenerateResult> {
+    const abl = this.resolveAblation(prompts, opts.ablation);
+    const eos = new Set(opts.eosTokenIds ?? this.spec.eosTokenIds);
+    const maxNew = opts.maxNewTokens;
+    const tokens: number[][] = prompts.map(() => []);
+    const finish: GenerateResult['finish'] = prompts.map(() => 'length');
+    let tokensSaved = 0;
+    if (maxNew <= 0) return { tokens, finish, tokensSaved };
+
+    await this.eachBatch(prompts, maxNew, opts.batchSize, async (batch, cache) => {
+      const lengths = batch.map((i) => prompts[i].length);
+      const active = new Set<number>();
+      /** takes sequence s's next token; true while it goes on */
+      const accept = (s: number, token: number): boolean => {
+        const prompt = batch[s];
+        if (eos.has(token)) {
+          finish[prompt] = 'eos';
+          return false;
+        }
+        const generated = tokens[prompt];
+        generated.push(token);
+        opts.onToken?.(prompt, token);
+        if (generated.length >= maxNew) return false;
+        if (opts.shouldStop?.(prompt, generated)) {
+          finish[prompt] = 'stopped';
+          tokensSaved += maxNew - generated.length;
+          return false;
+        }
+        return true;
+      };
+
+      await this.prefill(prompts, batch, cache, abl, null, async (seqs, out) => {
+        const ids = await this.greedy(out);
+        for (const [r, s] of seqs.entries()) if (accept(s, ids[r])) active.add(s);
+      });
+
+      while (active.size > 0) {
+        const seqs = [...active].sort((a, b) => a - b);
+        const step = {
+          ids: Int32Array.from(seqs, (s) => tokens[batch[s]].at(-1) as number),
+          seq: Int32Array.from(seqs),
+          pos: Int32Array.from(seqs, (s) => lengths[s] + tokens[batch[s]].length - 1),
+          rowPlan: this.rowPlan(
+            abl,
+            seqs.map((s) => batch[s]),
+          ),
+          logitRows: 'all' as const,
+          captureRows: null,
+        };
+        const ids = await this.greedy(forwardStep(this.model, cache, step, abl.ablation));
+        for (const [r, s] of seqs.entries()) if (!accept(s, ids[r])) active.delete(s);
+      }
+    });
+    return { tokens, finish, tokensSaved };
+  }
+
+  /**
+   * Residual stream at each prompt's last position: L+1 arrays (hidden state 0 = embedding
+   * output after scaling and ablation, l = raw output of layer l), each [prompts, C] in order.
+   */
+  async residuals(prompts: number[][], opts: ForwardOptions = {}): Promise<Float32Array[]> {
+    const abl = this.resolveAblation(prompts, opts.ablation);
+    const C = this.spec.hiddenSize;
+    const out = Array.from(
+      { length: this.spec.numLayers + 1 },
+      () => new Float32Array(prompts.length * C),
+    );
+    await this.eachBatch(prompts, 0, opts.batchSize, async (batch, cache) => {
+      await this.prefill(prompts, batch, cache, abl, 'capture', async (seqs, step) => {
+        for (const [state, t] of (step.captures as Tensor[]).entries()) {
+          const rows = (await this.backend.read(t)) as Float32Array;
+          for (const [r, s] of seqs.entries()) {
+            out[state].set(rows.subarray(r * C, (r + 1) * C), batch[s] * C);
+          }
+        }
+      });
+    });
+    return out;
+  }
+
+  /** Log-probabilities [V] of the token after each prompt (the first response token). */
+  async nextTokenLogProbs(prompts: number[][], opts: ForwardOptions = {}): Promise<Float32Array[]> {
+    const abl = this.resolveAblation(prompts, opts.ablation);
+    const V = this.spec.vocabSize;
+    const out: Float32Array[] = prompts.map(() => new Float32Array(0));
+    await this.eachBatch(prompts, 0, opts.batchSize, async (batch, cache) => {
+      await this.prefill(prompts, batch, cache, abl, null, async (seqs, step) => {
+        const logProbs = this.backend.logSoftmax(step.logits as Tensor);
+        const rows = (await this.backend.read(logProbs)) as Float32Array;
+        this.backend.dispose(logProbs);
+        for (const [r, s] of seqs.entries()) out[batch[s]] = rows.slice(r * V, (r + 1) * V);
+      });
+    });
+    return out;
+  }
+
+  /**
+   * KL(baseline ‖ current) of the next-token distribution per prompt, computed on the backend;
+   * `baseline[i]` is nextTokenLogProbs of prompt i without the edit. Reads back one float a prompt.
+   */
+  async klDivergence(
+    prompts: number[][],
+    baseline: readonly Float32Array[],
+    opts: ForwardOptions = {},
+  ): Promise<Float32Array> {
+    const V = this.spec.vocabSize;
+    if (baseline.length !== prompts.length || baseline.some((b) => b.length !== V)) {
+      throw new Error(
+        `klDivergence: baseline needs ${prompts.length} rows of V=${V} log-probabilities (from nextTokenLogProbs)`,
+      );
+    }
+    const abl = this.resolveAblation(prompts, opts.ablation);
+    const out = new Float32Array(prompts.length);
+    await this.eachBatch(prompts, 0, opts.batchSize, async (batch, cache) => {
+      await this.prefill(prompts, batch, cache, abl, null, async (seqs, step) => {
+        const b = this.backend;
+        const logQ = b.logSoftmax(step.logits as Tensor);
+        const rows = new Float32Array(seqs.length * V);
+        for (const [r, s] of seqs.entries()) rows.set(baseline[batch[s]], r * V);
+        const logP = b.tensor(rows, [seqs.length, V]);
+        const kl = b.klDivergence(logP, logQ);
+        const values = (await b.read(kl)) as Float32Array;
+        for (const t of [logQ, logP, kl]) b.dispose(t);
+        for (const [r, s] of seqs.entries()) out[batch[s]] = values[r];
+      });
+    });
+    return out;
+  }
+
+  /** Free the weights (a shared tied embedding once). */
+  dispose(): void {
+    const { embedding, layers, finalNorm, lmHead } = this.weights;
+    const all = new Set<Tensor>([embedding, finalNorm, lmHead, ...this.model.invFreq]);
+    for (const layer of layers) for (const t of Object.values(layer)) all.add(t as Tensor);
+    for (const t of all) this.backend.dispose(t);
+  }
+
+  /** Runs `body` on each batch of prompts with a KV cache for prompt + `newTokens` positions. */
+  private async eachBatch(
+    prompts: number[][],
+    newTokens: number,
+    batchSize: number | undefined,
+    body: (batch: number[], cache: KvCache) => Promise<void>,
+  ): Promise<void> {
+    prompts.forEach((p, i) => {
+      if (p.length === 0)
+        throw new Error(`prompt ${i} has no tokens; every prompt needs at least one`);
+    });
+    const lengths = prompts.map((p) => p.length);
+    const longest = Math.max(0, ...lengths) + newTokens;
+    const size = batchSize ?? defaultBatchSize(this.spec, longest);
+    for (const batch of splitBatches(lengths, size)) {
+      const positions = Math.max(...batch.map((i) => lengths[i])) + newTokens;
+      const cache = KvCache.allocate(this.backend, this.spec, batch.length, positions);
+      try {
+        await body(batch, cache);
+      } finally {
+        cache.dispose();
+      }
+    }
+  }
+
+  /**
+   * Runs the batch's prompt tokens through the model in bounded steps; `consume` gets, per step,
+   * the batch sequences whose prompt ends there and their logits (or residuals with 'capture').
+   */
+  private async prefill(
+    prompts: number[][],
+    batch: number[],
+    cache: KvCache,
+    abl: CallAblation,
+    mode: 'capture' | null,
+    consume: (seqs: number[], out: StepOutput) => Promise<void>,
+  ): Promise<void> {
+    const steps = prefillSteps(
+      batch.map((i) => prompts[i]),
+      this.maxRows,
+    );
+    for (const step of steps) {
+      const rows = {
+        ids: step.ids,
+        seq: step.seq,
+        pos: step.pos,
+        rowPlan: this.rowPlan(
+          abl,
+          Array.from(step.seq, (s) => batch[s]),
+        ),
+        logitRows: mode === 'capture' ? new Int32Array(0) : step.lastRows,
+        captureRows: mode === 'capture' ? step.lastRows : null,
+      };
+      const out = forwardStep(this.model, cache, rows, abl.ablation);
+      try {
+        if (step.lastSeqs.length > 0) await consume(step.lastSeqs, out);
+      } finally {
+        if (out.logits) this.backend.dispose(out.logits);
+        for (const t of out.captures ?? []) this.backend.dispose(t);
+      }
+    }
+  }
+
+  /** argmax of the step's logits, read back as token ids (consumes the logits) */
+  private async greedy(out: StepOutput): Promise<Int32Array> {
+    const logits = out.logits as Tensor;
+    const ids = this.backend.argmax(logits);
+    this.backend.dispose(logits);
+    out.logits = null;
+    const values = (await this.backend.read(ids)) as Int32Array;
+    this.backend.dispose(ids);
+    return values;
+  }
+
+  private rowPlan(abl: CallAblation, promptOfRow: number[]): Int32Array | null {
+    const plans = abl.planOfPrompt;
+    return plans ? Int32Array.from(promptOfRow, (p) => plans[p]) : null;
+  }
+
+  private resolveAblation(prompts: number[][], choice: AblationChoice | undefined): CallAblation {
+    if (!choice) return { ablation: null, planOfPrompt: null };
+    const { ablation, planOfPrompt } = choice;
+    if (ablation.layers.length !== this.spec.numLayers) {
+      throw new Error(
+        `ablation has ${ablation.layers.length} layers, the model ${this.spec.numLayers}`,
+      );
+    }
+    if (!planOfPrompt) return { ablation, planOfPrompt: null };
+    if (planOfPrompt.length !== prompts.length) {
+      throw new Error(
+        `planOfPrompt has ${planOfPrompt.length} entries for ${prompts.length} prompts`,
+      );
+    }
+    const bad = planOfPrompt.find((p) => !(Number.isInteger(p) && p >= 0 && p < ablation.plans));
+    if (bad !== undefined) {
+      throw new Error(
+        `planOfPrompt names plan ${bad}, but only ${ablation.plans} plans are compiled`,
+      );
+    }
+    return { ablation, planOfPrompt };
+  }
+}

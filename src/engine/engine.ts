@@ -139,20 +139,14 @@ export class Engine {
     return out;
   }
 
+  /** Logits [V] of the token after each prompt (after any final soft-cap), as the lm head gives them. */
+  async nextTokenLogits(prompts: number[][], opts: ForwardOptions = {}): Promise<Float32Array[]> {
+    return this.nextTokenRows(prompts, opts, 'logits');
+  }
+
   /** Log-probabilities [V] of the token after each prompt (the first response token). */
   async nextTokenLogProbs(prompts: number[][], opts: ForwardOptions = {}): Promise<Float32Array[]> {
-    const abl = this.resolveAblation(prompts, opts.ablation);
-    const V = this.spec.vocabSize;
-    const out: Float32Array[] = prompts.map(() => new Float32Array(0));
-    await this.eachBatch(prompts, 0, opts.batchSize, async (batch, cache) => {
-      await this.prefill(prompts, batch, cache, abl, null, async (seqs, step) => {
-        const logProbs = this.backend.logSoftmax(step.logits as Tensor);
-        const rows = (await this.backend.read(logProbs)) as Float32Array;
-        this.backend.dispose(logProbs);
-        for (const [r, s] of seqs.entries()) out[batch[s]] = rows.slice(r * V, (r + 1) * V);
-      });
-    });
-    return out;
+    return this.nextTokenRows(prompts, opts, 'logProbs');
   }
 
   /**
@@ -194,6 +188,26 @@ export class Engine {
     const all = new Set<Tensor>([embedding, finalNorm, lmHead, ...this.model.invFreq]);
     for (const layer of layers) for (const t of Object.values(layer)) all.add(t as Tensor);
     for (const t of all) this.backend.dispose(t);
+  }
+
+  private async nextTokenRows(
+    prompts: number[][],
+    opts: ForwardOptions,
+    kind: 'logits' | 'logProbs',
+  ): Promise<Float32Array[]> {
+    const abl = this.resolveAblation(prompts, opts.ablation);
+    const V = this.spec.vocabSize;
+    const out: Float32Array[] = prompts.map(() => new Float32Array(0));
+    await this.eachBatch(prompts, 0, opts.batchSize, async (batch, cache) => {
+      await this.prefill(prompts, batch, cache, abl, null, async (seqs, step) => {
+        const logits = step.logits as Tensor;
+        const result = kind === 'logits' ? logits : this.backend.logSoftmax(logits);
+        const rows = (await this.backend.read(result)) as Float32Array;
+        if (result !== logits) this.backend.dispose(result);
+        for (const [r, s] of seqs.entries()) out[batch[s]] = rows.slice(r * V, (r + 1) * V);
+      });
+    });
+    return out;
   }
 
   /** Runs `body` on each batch of prompts with a KV cache for prompt + `newTokens` positions. */

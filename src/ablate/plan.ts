@@ -33,6 +33,20 @@ export interface AblationPlanJson {
     attn: { direction: number[]; weight: number } | null;
     mlp: { direction: number[]; weight: number } | null;
   }[];
+  /** where the plan came from (model, kernel and its parameters, direction settings); free-form */
+  provenance?: Record<string, unknown>;
+  /** scores measured for the plan; model cards report them */
+  metrics?: PlanMetrics;
+}
+
+/** Scores of a plan as the judge measured them (see src/judge). */
+export interface PlanMetrics {
+  /** refused responses among `harmfulPrompts` evaluation prompts */
+  refusals: number;
+  harmfulPrompts: number;
+  /** mean KL divergence of the first response token, original ‖ ablated, over harmless prompts */
+  kl: number;
+  harmlessPrompts: number;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Matrix products against weights kept row-major as Hugging Face stores them ([N,K], out×in).
-// Sums run in f64 (JS numbers) and round once to f32. Four weight rows are walked together so
-// each input value is loaded once per four outputs; this is what makes batch-1 decoding fast.
+// Sums run in f64 (JS numbers) and round once to f32. Blocks of 4 weight rows × 2 input rows share
+// their loads; every output is still one sum over k in order, so a row's result never depends on
+// which rows share its batch.
 
 /** out [T,N] = x [T,K] · wᵀ (w [N,K]) + bias [N] */
 export function matmulForward(
@@ -22,7 +23,46 @@ export function matmulForward(
     const b1 = bias ? bias[n + 1] : 0;
     const b2 = bias ? bias[n + 2] : 0;
     const b3 = bias ? bias[n + 3] : 0;
-    for (let t = 0; t < T; t++) {
+    // two input rows at a time: eight sums share each weight load
+    let t = 0;
+    for (; t + 1 < T; t += 2) {
+      const xa = t * K;
+      const xb = xa + K;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let c0 = 0;
+      let c1 = 0;
+      let c2 = 0;
+      let c3 = 0;
+      for (let k = 0; k < K; k++) {
+        const u0 = w[w0 + k];
+        const u1 = w[w1 + k];
+        const u2 = w[w2 + k];
+        const u3 = w[w3 + k];
+        const xv = x[xa + k];
+        const yv = x[xb + k];
+        a0 += xv * u0;
+        a1 += xv * u1;
+        a2 += xv * u2;
+        a3 += xv * u3;
+        c0 += yv * u0;
+        c1 += yv * u1;
+        c2 += yv * u2;
+        c3 += yv * u3;
+      }
+      const o = t * N + n;
+      out[o] = a0 + b0;
+      out[o + 1] = a1 + b1;
+      out[o + 2] = a2 + b2;
+      out[o + 3] = a3 + b3;
+      out[o + N] = c0 + b0;
+      out[o + N + 1] = c1 + b1;
+      out[o + N + 2] = c2 + b2;
+      out[o + N + 3] = c3 + b3;
+    }
+    if (t < T) {
       const xo = t * K;
       let a0 = 0;
       let a1 = 0;

@@ -8,14 +8,19 @@ import { assertClose } from './approx.js';
 const cpu = createCpuBackend();
 const f = (data: number[], shape: number[]) => cpu.tensor(new Float32Array(data), shape);
 
-test('linear: x·wᵀ + bias, including the rows after the last block of four', async () => {
-  // x [2,3]; w [5,3] (N = 5: one block of four and one tail row); bias [5]
-  const x = f([1, 2, 3, -1, 0, 2], [2, 3]);
+test('linear: x·wᵀ + bias, including the rows after the last blocks (4 of w, 2 of x)', async () => {
+  // x [3,3] (one pair of rows and a tail row); w [5,3] (one block of four and a tail row); bias [5]
+  const x = f([1, 2, 3, -1, 0, 2, 0, 1, -1], [3, 3]);
   const w = f([1, 0, 0, 0, 1, 0, 1, 1, 1, 2, -1, 0, 0, 0, 0.5], [5, 3]);
   const b = f([0, 0, 0, 0, 10], [5]);
-  // row 0: [1, 2, 1+2+3, 2-2, 1.5+10]; row 1: [-1, 0, -1+0+2, -2, 1+10]
-  assertClose(await cpu.read(cpu.linear(x, w, b)), [1, 2, 6, 0, 11.5, -1, 0, 1, -2, 11]);
-  assertClose(await cpu.read(cpu.linear(x, w)), [1, 2, 6, 0, 1.5, -1, 0, 1, -2, 1]);
+  // row 0: [1, 2, 1+2+3, 2-2, 1.5+10]; row 1: [-1, 0, -1+0+2, -2, 1+10];
+  // row 2: [0, 1, 0+1-1, 0-1, -0.5+10]
+  const withBias = [1, 2, 6, 0, 11.5, -1, 0, 1, -2, 11, 0, 1, 0, -1, 9.5];
+  assertClose(await cpu.read(cpu.linear(x, w, b)), withBias);
+  assertClose(
+    await cpu.read(cpu.linear(x, w)),
+    [1, 2, 6, 0, 1.5, -1, 0, 1, -2, 1, 0, 1, 0, -1, -0.5],
+  );
 });
 
 test('linear rejects mismatched inner sizes', () => {

@@ -1,0 +1,96 @@
+// The search loop: ask the study for a trial, turn its parameters into a plan, apply the plan
+// at run time, score it, tell the study. Every finished trial is in the store before the next
+// starts, so an interrupted run resumes where it stopped.
+
+import type { AblationPlan } from '../ablate/plan.js';
+import { compileAblation, disposeAblation } from '../ablate/runtime.js';
+import type { Engine } from '../engine/engine.js';
+import type { Params } from '../optimize/space.js';
+import type { Study, Trial } from '../optimize/study.js';
+import type { Progress, TrialReport } from '../ui/progress.js';
+import type { TrialEvaluator } from './trial-evaluator.js';
+
+/** Objectives of a refusal study, in the order trials report them. */
+export const REFUSAL_OBJECTIVES = [
+  { name: 'refusals', direction: 'minimize' as const },
+  { name: 'kl', direction: 'minimize' as const },
+];
+
+export interface StudyRunnerOptions {
+  study: Study;
+  engine: Engine;
+  evaluator: TrialEvaluator;
+  plan: (params: Params) => AblationPlan;
+  progress: Progress;
+  /** trials wanted in the study in all (finished ones from earlier runs count) */
+  totalTrials: number;
+  /** called after every finished trial (dashboard) */
+  onTrial?: (trial: Trial) => void;
+  /** set by Ctrl-C: the loop stops before asking for another trial */
+  stopRequested: () => boolean;
+}
+
+function bestOf(trials: readonly Trial[]): TrialReport | null {
+  let best: Trial | null = null;
+  for (const t of trials) {
+    if (t.state !== 'complete' || !t.values) continue;
+    if (
+      !best?.values ||
+      t.values[0] < best.values[0] ||
+      (t.values[0] === best.values[0] && t.values[1] < best.values[1])
+    ) {
+      best = t;
+    }
+  }
+  return best?.values
+    ? { number: best.number, values: { refusals: best.values[0], kl: best.values[1] }, seconds: 0 }
+    : null;
+}
+
+/** Runs trials until the study holds `totalTrials` finished ones or a stop is requested. */
+export async function runStudy(options: StudyRunnerOptions): Promise<void> {
+  const { study, engine, evaluator, progress } = options;
+  let trials = await study.trials();
+  const finished = () =>
+    trials.filter((t) => t.state === 'complete' || t.state === 'failed').length;
+  let secondsPerTrial = Number.NaN;
+  let timed = 0;
+  while (finished() < options.totalTrials && !options.stopRequested()) {
+    const trial = await study.ask();
+    if (!trial) break;
+    const started = performance.now();
+    let ablation = null;
+    try {
+      ablation = await compileAblation(engine.backend, engine.weights, [
+        options.plan(trial.params),
+      ]);
+      const scores = await evaluator.score(ablation);
+      const seconds = (performance.now() - started) / 1000;
+      const done = await study.tell(trial.number, [scores.refusals, scores.kl], {
+        userAttrs: {
+          seconds,
+          tokens_saved: scores.tokensSaved,
+          sample_responses: scores.responses.slice(0, 3).map((r) => r.text),
+        },
+      });
+      timed++;
+      secondsPerTrial = Number.isNaN(secondsPerTrial)
+        ? seconds
+        : secondsPerTrial + (seconds - secondsPerTrial) / timed;
+      trials = await study.trials();
+      progress.trial(
+        { number: trial.number, values: { refusals: scores.refusals, kl: scores.kl }, seconds },
+        finished(),
+        options.totalTrials,
+        bestOf(trials),
+        secondsPerTrial,
+      );
+      options.onTrial?.(done);
+    } catch (err) {
+      await study.tell(trial.number, 'failed', { reason: (err as Error).message });
+      throw err;
+    } finally {
+      if (ablation) disposeAblation(engine.backend, ablation);
+    }
+  }
+}

@@ -48,7 +48,7 @@ export class Rng {
 
   /** The four 32-bit words of the state, to store and restore with `fromState`. */
   state(): number[] {
-    return [this.s0, this.s1, this.s2, this.s3];
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
   }
 
   static fromState(state: readonly number[]): Rng {

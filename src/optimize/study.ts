@@ -182,8 +182,11 @@ export class Study {
   resumeMessage(): string | null {
     const r = this.resume;
     if (r.created) return null;
+    const done = r.complete + r.failed;
     const parts = [
-      `resuming study '${this.name}' (${this.location}): ${r.complete + r.failed} trials done (${r.complete} complete, ${r.failed} failed)`,
+      done === 0
+        ? `continuing study '${this.name}' (${this.location}): no trials finished yet`
+        : `resuming study '${this.name}' (${this.location}): ${done} trials done (${r.complete} complete, ${r.failed} failed)`,
     ];
     if (r.requeued.length > 0) parts.push(`re-queued interrupted trial ${r.requeued.join(', ')}`);
     if (r.abandoned.length > 0)

@@ -25,7 +25,7 @@ test("Optuna's default weights and gamma", () => {
   const w = defaultWeights(30);
   assert.equal(w.length, 30);
   const ramp = [1 / 30, 0.275, 0.51666667, 0.75833333, 1];
-  ramp.forEach((v, i) => assert.ok(Math.abs(w[i] - v) < 1e-8));
+  for (const [i, v] of ramp.entries()) assert.ok(Math.abs(w[i] - v) < 1e-8);
   assert.ok(w.slice(5).every((v) => v === 1));
   // min(ceil(0.1 n), 25)
   const gamma = { fraction: 0.1, max: 25 };
@@ -56,11 +56,10 @@ test('good group: whole fronts first, the cut front by hypervolume', () => {
   assert.deepEqual(splitGood(losses, 2), [1, 0]);
   // one objective: plain sort
   assert.deepEqual(splitGood([[5], [1], [3]], 2), [1, 2]);
-  // weights: each staircase point contributes 1.3 · 0.3 … (2,2) covers (3.3−2)(3.3−2) minus
-  // neighbours' overlap; ends: (3.3−1)(3.3−3) − overlap; by hand with reference (3.3, 3.3):
-  // contribution(1,3) = (2−1)(3.3−3) = 0.3, contribution(2,2) = (3−2)(3−2) = 1, (3,1) = 0.3
+  // weights: exclusive hypervolume under the reference (3.3, 3.3), divided by the largest:
+  // (1,3) owns [1,2]×[3,3.3] = 0.3, (2,2) owns [2,3]×[2,3] = 1, (3,1) owns [3,3.3]×[1,2] = 0.3
   const w = goodWeights(losses.slice(0, 3));
-  [0.3, 1, 0.3].forEach((v, i) => assert.ok(Math.abs(w[i] - v) < 1e-9, `${w}`));
+  for (const [i, v] of [0.3, 1, 0.3].entries()) assert.ok(Math.abs(w[i] - v) < 1e-9, `${w}`);
   // a dominated point in the good group gets (almost) no weight
   assert.ok(
     goodWeights([

@@ -53,10 +53,12 @@ async function readParquet(
   const file = await asyncBufferFromFile(path);
   const metadata = await parquetMetadataAsync(file);
   const present = new Set(parquetSchema(metadata).children.map((c) => c.element.name));
-  // Read only the wanted columns that exist; when none does, read all, so that the caller's
-  // error about the missing column can list the ones there are.
-  const found = columns?.filter((c) => present.has(c));
-  const wanted = found !== undefined && found.length > 0 ? found : undefined;
+  // Decode only the wanted columns that exist. Without the first (the one the caller needs),
+  // decode all, so that the caller's error about it can list the columns there are.
+  const wanted =
+    columns !== undefined && present.has(columns[0])
+      ? columns.filter((c) => present.has(c))
+      : undefined;
   try {
     return (await parquetReadObjects({
       file,
@@ -72,8 +74,8 @@ async function readParquet(
 }
 
 /**
- * Records of one file. `columns` limits what parquet decodes (other formats parse whole rows);
- * a record may lack a column, which the caller reports with the file's name.
+ * Records of one file. `columns` (the needed one first, then optional ones) limits what parquet
+ * decodes; other formats parse whole rows. A record may lack a column: the caller reports it.
  */
 export async function readRecords(
   path: string,

@@ -6,8 +6,8 @@
 // default), since Heretic judges all of them. Measured on AUGMXNT/deccp's Qwen2-7B-Instruct
 // responses (English, first marker position at ~4 characters a token), every marker of the
 // original model came within 20 tokens (55 of 55) and of its abliterated model within 60 (28 of
-// 28; one at ~53); so 60 keeps the verdicts there while cutting answers' decode steps by 40%.
-// See docs/metrics.md.
+// 28; one at ~53); so 60 kept every verdict there while cutting up to 40% of an answer's
+// decode steps at 100. See docs/metrics.md.
 
 import type { RefusalMarkers } from './markers.js';
 

@@ -9,6 +9,13 @@ export interface AblationChoice {
   planOfPrompt?: number[];
 }
 
+/** Sampling instead of greedy decoding (chat): temperature, then nucleus (top-p) truncation. */
+export interface Sampling {
+  temperature: number;
+  topP: number;
+  seed: number;
+}
+
 export interface GenerateOptions {
   maxNewTokens: number;
   /** ids that end a sequence; default: the model's eosTokenIds */
@@ -19,6 +26,8 @@ export interface GenerateOptions {
    * true drops that prompt from the batch (the judge's early exit once its verdict is settled).
    */
   shouldStop?: (prompt: number, generated: readonly number[]) => boolean;
+  /** sample instead of taking the argmax (reads each step's logits back); default greedy */
+  sampling?: Sampling;
   /** streamed tokens (chat) */
   onToken?: (prompt: number, token: number) => void;
   /** most sequences run at once; default chosen by the engine */

@@ -53,6 +53,16 @@ export class TrialEvaluator {
     return out;
   }
 
+  /** The same judge on other prompts (e.g. `evaluate` on another prompt set). */
+  withPrompts(prompts: Partial<EvaluationPrompts>): TrialEvaluator {
+    return new TrialEvaluator(
+      this.engine,
+      { ...this.prompts, ...prompts },
+      this.baseline,
+      this.options,
+    );
+  }
+
   async score(ablation: RuntimeAblation | null): Promise<TrialScores> {
     const { maxResponseTokens, markers, decode } = this.options;
     const choice = ablation ? { ablation } : undefined;

@@ -1,0 +1,248 @@
+// `candor [run] MODEL`: resolve the model, pick the backend and batch size, compute refusal
+// directions, search ablation parameters with TPE (resumable), then let the user (or --select)
+// pick a Pareto-optimal trial and save, upload, chat with or evaluate it.
+
+import { mkdirSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { formatSeparationTable, separationDiagnostics } from '../ablate/diagnostics.js';
+import { collectResidualStats, refusalDirections } from '../ablate/directions.js';
+import type { AblationPlan } from '../ablate/plan.js';
+import { selectBackend } from '../backend/select.js';
+import type { RunSettings } from '../config/settings.js';
+import { Engine } from '../engine/engine.js';
+import { RefusalMarkers } from '../judge/markers.js';
+import { findResponsePrefix } from '../judge/prefix.js';
+import { openModel } from '../model/open.js';
+import { hereticSearchSpace } from '../optimize/space.js';
+import { defaultStudyPath, Study, type Trial } from '../optimize/study.js';
+import { loadTokenizer } from '../tokenize/tokenizer.js';
+import { type Dashboard, type DashboardState, startDashboard } from '../ui/dashboard/server.js';
+import type { Progress } from '../ui/progress.js';
+import { baselineKey, readBaseline, writeBaseline } from './baseline-cache.js';
+import { benchmarkBatchSize } from './batch-size.js';
+import { resolveModelDir } from './model-source.js';
+import { type PostRunContext, postRunActions } from './post-run.js';
+import { loadRunPrompts, PromptEncoder } from './prompts.js';
+import { selectTrial, sortedFront } from './select.js';
+import { REFUSAL_OBJECTIVES, runStudy } from './study-runner.js';
+import { TrialEvaluator } from './trial-evaluator.js';
+import { gaussianSearchSpace, planKernel, trialPlan } from './trial-plan.js';
+
+export interface AutoRunIO {
+  /** true when a person can answer questions on this terminal */
+  interactive: boolean;
+  progress: Progress;
+}
+
+/** Probe prompts for the common response prefix (Heretic uses up to 200). */
+const PREFIX_PROBES = 16;
+
+export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): Promise<number> {
+  const { progress } = io;
+  progress.stage(`model ${modelArg}`);
+  const source = await resolveModelDir(modelArg, s);
+  const model = await openModel(source.dir);
+  const tokenizer = await loadTokenizer(source.dir);
+  const spec = model.spec;
+  progress.info(
+    `${spec.architecture}: ${spec.numLayers} layers, hidden ${spec.hiddenSize}, vocabulary ${spec.vocabSize}`,
+  );
+
+  const backend = await selectBackend(s.backend);
+  progress.stage(`loading weights on ${backend.name} (${backend.description})`);
+  const engine = await Engine.load(backend, model);
+  await model.close();
+
+  progress.stage('prompts');
+  const prompts = await loadRunPrompts(s);
+  const markers = new RefusalMarkers({ markers: s.refusal_markers });
+  const decode = (ids: readonly number[]) =>
+    tokenizer.decode([...ids], { skipSpecialTokens: true });
+  const plainEncoder = new PromptEncoder(tokenizer, s.system_prompt, '');
+  let batchSize = s.batch_size;
+  if (batchSize === 0) {
+    const probe = plainEncoder.encode(prompts.harmfulEval.slice(0, s.max_batch_size));
+    const result = await benchmarkBatchSize(engine, probe, s.max_batch_size);
+    batchSize = result.batchSize;
+    progress.info(
+      `batch size ${batchSize} (${result.measured.map((m) => `${m.batchSize}: ${m.tokensPerSecond.toFixed(0)} tok/s`).join(', ')})`,
+    );
+  }
+  const prefix = await findResponsePrefix(async (candidate) => {
+    const encoder = new PromptEncoder(tokenizer, s.system_prompt, candidate);
+    const probes = encoder.encode(prompts.harmfulEval.slice(0, PREFIX_PROBES));
+    const out = await engine.generate(probes, { maxNewTokens: 16, batchSize });
+    return out.tokens.map((ids) => decode(ids));
+  });
+  if (prefix.prefix !== '')
+    progress.info(
+      `common response prefix ${JSON.stringify(prefix.prefix)}: judging starts after it`,
+    );
+  const encoder = new PromptEncoder(tokenizer, s.system_prompt, prefix.prefix);
+  const harmfulEval = encoder.encode(prompts.harmfulEval);
+  const harmlessEval = encoder.encode(prompts.harmlessEval);
+  progress.info(
+    `${prompts.harmful.length} harmful and ${prompts.harmless.length} harmless direction prompts; ` +
+      `${harmfulEval.length} harmful and ${harmlessEval.length} harmless evaluation prompts`,
+  );
+
+  progress.stage('refusal directions');
+  const statsOptions = { winsorize: s.winsorize, sampleSize: 64, batchSize };
+  const states = spec.numLayers + 1;
+  const harmfulStats = await collectResidualStats(
+    engine,
+    plainEncoder.encode(prompts.harmful),
+    states,
+    spec.hiddenSize,
+    statsOptions,
+  );
+  const harmlessStats = await collectResidualStats(
+    engine,
+    plainEncoder.encode(prompts.harmless),
+    states,
+    spec.hiddenSize,
+    statsOptions,
+  );
+  const means = { harmful: harmfulStats.means, harmless: harmlessStats.means };
+  const directions = refusalDirections(means.harmful, means.harmless, s.direction_method);
+  const separation = separationDiagnostics(harmfulStats, harmlessStats);
+  process.stderr.write(`${formatSeparationTable(separation)}\n`);
+
+  const output = resolve(s.output ?? `${basename(source.dir.replace(/\/+$/, ''))}-candor`);
+  const studyName = s.study ?? basename(output);
+  mkdirSync(dirname(output), { recursive: true });
+  const storage = s.storage ?? defaultStudyPath(dirname(output), studyName);
+
+  progress.stage('baseline');
+  const baselinePath = storage.startsWith('postgresql://')
+    ? `${output}.baseline.bin`
+    : `${storage}.baseline.bin`;
+  const key = baselineKey(source.identity, harmlessEval);
+  let baseline = readBaseline(baselinePath, key, spec.vocabSize);
+  if (baseline) {
+    progress.info(`original next-token distributions from ${baselinePath}`);
+  } else {
+    baseline = await engine.nextTokenLogProbs(harmlessEval, { batchSize });
+    writeBaseline(baselinePath, key, baseline);
+  }
+  const evaluator = new TrialEvaluator(
+    engine,
+    { harmful: harmfulEval, harmless: harmlessEval },
+    baseline,
+    {
+      maxResponseTokens: s.max_response_tokens,
+      earlyExit: s.early_exit,
+      batchSize,
+      decode,
+      markers,
+    },
+  );
+  const original = await evaluator.score(null);
+  progress.info(`original model: ${original.refusals}/${harmfulEval.length} refusals`);
+
+  const space =
+    s.kernel === 'gaussian'
+      ? gaussianSearchSpace()
+      : hereticSearchSpace(spec.numLayers, { embedding: s.ablate_embedding });
+  const study = await Study.open({
+    storage,
+    name: studyName,
+    objectives: REFUSAL_OBJECTIVES,
+    space,
+    sampler: { nStartupTrials: s.startup_trials },
+    seed: s.seed ?? undefined,
+    maxTrials: s.trials,
+  });
+  const plan = (params: Trial['params']): AblationPlan =>
+    trialPlan(s.kernel, params, directions, means, s.normalization);
+  progress.stage(`search: ${s.trials} trials (study '${study.name}' in ${study.location})`);
+  const resumed = study.resumeMessage();
+  if (resumed) progress.info(resumed);
+
+  let dashboard: Dashboard | null = null;
+  const dashboardState = async (): Promise<DashboardState> => {
+    const trials = await study.trials();
+    const front = new Set((await study.paretoFront()).map((t) => t.number));
+    const best = sortedFront(trials.filter((t) => front.has(t.number)))[0];
+    return {
+      title: `${modelArg} · study ${study.name}`,
+      objectives: ['refusals', 'kl'],
+      trials: trials.map((t) => ({
+        number: t.number,
+        state: t.state,
+        values: t.values ? { refusals: t.values[0], kl: t.values[1] } : ({} as Record<string, number>),
+        params: t.params as Record<string, number | string>,
+        pareto: front.has(t.number),
+      })),
+      selected: best ? { number: best.number, kernel: planKernel(plan(best.params)) } : null,
+      separation: separation.map((r) => ({
+        layer: r.state,
+        cosine: r.cosine,
+        norm: r.differenceNorm,
+        score: r.silhouette ?? 0,
+      })),
+    };
+  };
+  if (s.dashboard) {
+    dashboard = await startDashboard(await dashboardState(), s.dashboard_port);
+    progress.info(`dashboard: ${dashboard.url}`);
+  }
+
+  let stop = false;
+  const onSigint = () => {
+    if (stop) process.exit(130);
+    stop = true;
+    progress.info(
+      'Ctrl-C: stopping after this trial (press again to quit now); run the same command to resume',
+    );
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    await runStudy({
+      study,
+      engine,
+      evaluator,
+      plan,
+      progress,
+      totalTrials: s.trials,
+      stopRequested: () => stop,
+      onTrial: async () => dashboard?.update(await dashboardState()),
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  if (stop) {
+    await study.close();
+    await dashboard?.close();
+    progress.info(`stopped; study saved in ${study.location}`);
+    return 130;
+  }
+
+  const trials = await study.trials();
+  const front = sortedFront(await study.paretoFront());
+  progress.done(`search finished: ${front.length} Pareto-optimal trials`);
+  const context: PostRunContext = {
+    settings: s,
+    modelArg,
+    source,
+    engine,
+    tokenizer,
+    encoder,
+    evaluator,
+    original,
+    plan,
+    trials,
+    front,
+    output,
+    io,
+    harmfulEvalCount: harmfulEval.length,
+    harmlessEvalCount: harmlessEval.length,
+    pick: (choice) => selectTrial(trials, front, choice, s.max_kl),
+  };
+  try {
+    return await postRunActions(context);
+  } finally {
+    await study.close();
+    await dashboard?.close();
+  }
+}

@@ -1,7 +1,7 @@
-// The CPU backend and the engine against transformers' goldens (test/fixtures/models/*/golden.json,
-// float32 eager attention): token ids of the chat template exactly; last-token logits and every
-// hidden state within 1e-4 norm-relative error, max|a − b| / max|b|; greedy continuations equal
-// over the steps the golden marks reliable. All four prompts run as one ragged batch.
+// Loader, tokenizer, CPU backend and engine against transformers' goldens (float32, eager
+// attention; test/fixtures/models/*/golden.json): chat-template token ids exactly; last-token
+// logits and every hidden state within 1e-4 norm-relative error, max|a − b| / max|b|; greedy
+// continuations equal over the steps the golden marks reliable. The prompts run as one ragged batch.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { createCpuBackend } from '../../src/backend/cpu/index.js';
 import { Engine } from '../../src/engine/engine.js';
 import { openModel } from '../../src/model/open.js';
+import { loadTokenizer } from '../../src/tokenize/tokenizer.js';
 import { relativeError } from '../backend/cpu/approx.js';
 
 interface GoldenCase {
@@ -39,8 +40,16 @@ for (const arch of ARCHITECTURES) {
     const cpu = createCpuBackend();
     const model = await openModel(dir);
     const engine = await Engine.load(cpu, model, { maxRowsPerStep: 48 });
-    const prompts = golden.cases.map((c) => c.input_ids);
+    const tokenizer = await loadTokenizer(dir);
+    const prompts = golden.cases.map((c) =>
+      tokenizer.encodeChat(c.messages, { addGenerationPrompt: true }),
+    );
     const C = golden.hidden_size;
+
+    await t.test('chat template token ids', () => {
+      for (const [i, c] of golden.cases.entries())
+        assert.deepEqual(prompts[i], c.input_ids, c.name);
+    });
 
     await t.test('last-token logits and hidden states', async () => {
       const logits = await engine.nextTokenLogits(prompts);

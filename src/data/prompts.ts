@@ -43,6 +43,7 @@ export interface PromptSetSpec {
 export const BUNDLED_PROMPTS_DIR = fileURLToPath(new URL('../../data/prompts/', import.meta.url));
 
 const DEFAULT_COLUMN = 'prompt';
+const DATA_FILE = /\.(txt|jsonl|json|csv|tsv|parquet)$/i;
 
 function kindOf(path: string): 'file' | 'folder' | null {
   try {
@@ -160,6 +161,8 @@ async function splitFiles(
     }
     return [join(dir, `${name}.jsonl`)];
   }
+  if (DATA_FILE.test(spec.source))
+    throw new Error(`prompt set "${spec.source}": no such file; check the path`);
   const [id, revision] = spec.source.split('@');
   if (HUB_ID.test(id) && id.includes('/')) {
     const ds = await resolveDataset(id, needName(spec, slice, ['train', 'test']), {

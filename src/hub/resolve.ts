@@ -196,12 +196,21 @@ function fromCache(
       `${c.id}: ${reason}, and revision "${c.s.revision}" is not in the cache ${c.s.cacheDir}; run once online to download it`,
     );
   }
-  return listFolder(snapshot.dir).then((paths) => ({
-    dir: snapshot.dir,
-    files: select(paths),
-    commit: snapshot.commit,
-    source: 'cache' as const,
-  }));
+  return listFolder(snapshot.dir).then((paths) => {
+    try {
+      return {
+        dir: snapshot.dir,
+        files: select(paths),
+        commit: snapshot.commit,
+        source: 'cache' as const,
+      };
+    } catch (err) {
+      // the cache may hold only part of the repo: say which copy was searched, and why
+      throw new HubError(
+        `${(err as Error).message} in the cached snapshot ${snapshot.dir} (${reason})`,
+      );
+    }
+  });
 }
 
 interface ListedFile {

@@ -122,6 +122,7 @@ test('bundled sets by name and split', async () => {
   );
   await assert.rejects(loadPrompts('censored-topics:dev'), /no split "dev"; bundled splits are/);
   await assert.rejects(loadPrompts('harmless'), /name a split/);
+  await assert.rejects(loadPrompts('data/missing.jsonl'), /"data\/missing\.jsonl": no such file/);
   await assert.rejects(
     loadPrompts('no-such-set:train'),
     /not a file or folder, a bundled set \(.*harmless.*\) or a Hub dataset id/,

@@ -241,6 +241,22 @@ test('a dataset split downloads only that split’s files', async () => {
     resolveDataset('acme/prompts', 'validation', opts(cache)),
     /no data files for split "validation" \(it has: train, test\)/,
   );
+  // offline, only the downloaded split is there
+  await assert.rejects(
+    resolveDataset('acme/prompts', 'train', { ...opts(cache), offline: true }),
+    /no data files for split "train" \(it has: test\) in the cached snapshot .*datasets--acme--prompts/,
+  );
+  // HF_ENDPOINT names the Hub when no endpoint is passed
+  process.env.HF_ENDPOINT = hub.endpoint;
+  try {
+    const train = await resolveDataset('acme/prompts', 'train', {
+      cacheDir: cache,
+      progress: false,
+    });
+    assert.deepEqual(train.files, ['data/train-00000-of-00001.jsonl']);
+  } finally {
+    delete process.env.HF_ENDPOINT;
+  }
 });
 
 test('cache laid out by hand: refs, snapshots and commits resolve offline', async () => {

@@ -46,11 +46,7 @@ export class Rng {
     return rng;
   }
 
-  /** The four 32-bit words of the state, to store and restore with `fromState`. */
-  state(): number[] {
-    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
-  }
-
+  /** A generator in a given state (four 32-bit words), e.g. to check reference vectors. */
   static fromState(state: readonly number[]): Rng {
     if (state.length !== 4 || state.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
       throw new Error(`rng state ${JSON.stringify(state)}: must be four unsigned 32-bit integers`);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { checkObjectives, lossVector, type Objective, paretoFrontIndices } from './pareto.js';
 import { Rng } from './random.js';
 import { type Axis, checkParams, type Params, type SearchSpace, spaceAxes } from './space.js';
-import { isPostgresUrl, openSqlDriver } from './sql-driver.js';
+import { isPostgresUrl, openSqlDriver, type SqlDriver } from './sql-driver.js';
 import { type StudyJson, studyCsv, studyJson } from './study-export.js';
 import {
   type StaleRecovery,
@@ -70,6 +70,15 @@ function processIsAlive(pid: number): boolean {
   }
 }
 
+/** JSON with object keys sorted, so equal settings compare equal whatever their key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
 function describeDifference(
   stored: StudyDefinition,
   given: StudyDefinition,
@@ -77,7 +86,7 @@ function describeDifference(
 ): string | null {
   const keys: (keyof StudyDefinition)[] = ['objectives', 'space', 'sampler'];
   for (const key of keys) {
-    if (JSON.stringify(stored[key]) !== JSON.stringify(given[key])) return key;
+    if (canonicalJson(stored[key]) !== canonicalJson(given[key])) return key;
   }
   return seedGiven && stored.seed !== given.seed ? 'seed' : null;
 }
@@ -114,8 +123,9 @@ export class Study {
     spaceAxes(options.space);
     const staleAfterSeconds = options.staleAfterSeconds ?? 600;
     const maxAttempts = options.maxAttempts ?? 2;
-    if (!(staleAfterSeconds > 0))
+    if (!(staleAfterSeconds > 0)) {
       throw new Error(`staleAfterSeconds ${staleAfterSeconds}: must be positive`);
+    }
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
       throw new Error(`maxAttempts ${maxAttempts}: must be an integer ≥ 1`);
     }
@@ -129,22 +139,29 @@ export class Study {
     Rng.forStream(given.seed); // validates the seed
 
     const driver = await openSqlDriver(options.storage);
-    let opened: Awaited<ReturnType<typeof StudyStorage.open>>;
     try {
-      opened = await StudyStorage.open(driver, given);
+      return await Study.resumeOn(driver, options, given, staleAfterSeconds * 1000, maxAttempts);
     } catch (err) {
       await driver.close();
       throw err;
     }
+  }
+
+  private static async resumeOn(
+    driver: SqlDriver,
+    options: StudyOptions,
+    given: StudyDefinition,
+    staleAfterMs: number,
+    maxAttempts: number,
+  ): Promise<Study> {
+    const opened = await StudyStorage.open(driver, given);
     const difference = describeDifference(opened.stored, given, options.seed !== undefined);
     if (difference) {
-      await driver.close();
       throw new Error(
         `study '${options.name}' in ${driver.location} was created with a different ${difference}; use a new study name, or the settings it was created with`,
       );
     }
     const worker = newWorkerId();
-    const staleAfterMs = staleAfterSeconds * 1000;
     const localProcesses = !isPostgresUrl(options.storage);
     const isStale = (trial: Trial): boolean => {
       if (trial.worker === worker) return false;

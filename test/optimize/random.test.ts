@@ -22,13 +22,10 @@ test('same seed and stream give the same numbers; another stream or seed does no
   assert.notDeepEqual(draw(2 ** 40, 0), draw(0, 0));
 });
 
-test('state round-trips', () => {
-  const a = Rng.forStream(5, 1);
-  a.next();
-  const b = Rng.fromState(a.state());
-  assert.equal(b.next(), a.next());
+test('bad states and seeds are refused', () => {
   assert.throws(() => Rng.fromState([1, 2, 3]), /four unsigned 32-bit integers/);
   assert.throws(() => Rng.forStream(-1), /seed -1/);
+  assert.throws(() => Rng.forStream(0.5), /seed 0.5/);
 });
 
 test('uniform, int, weighted and normal have the right moments', () => {

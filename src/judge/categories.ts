@@ -360,7 +360,13 @@ export class RefusalCategorizer {
   private readonly deflectionMax: number;
 
   constructor(options: CategoryOptions = {}) {
-    this.rules = [...(options.rules ?? DEFAULT_CATEGORY_RULES), ...(options.extraRules ?? [])];
+    // A global or sticky pattern would carry lastIndex from one sentence to the next.
+    this.rules = [...(options.rules ?? DEFAULT_CATEGORY_RULES), ...(options.extraRules ?? [])].map(
+      (r) => ({
+        ...r,
+        pattern: new RegExp(r.pattern.source, r.pattern.flags.replace(/[gy]/g, '')),
+      }),
+    );
     this.hardMax = options.hardMaxContentWords ?? 40;
     this.deflectionMax = options.deflectionMaxContentWords ?? 60;
   }

@@ -94,9 +94,11 @@ test('quoted refusals are not the speaker refusing, unless the whole response is
 test('custom rules extend the built-in ones', () => {
   const c = new RefusalCategorizer({
     extraRules: [
-      { id: 'refusal.nope', kind: 'refusal', description: 'nope', pattern: /^nope\b/u, weight: 1 },
+      // a global flag must not make the rule skip the second response (lastIndex)
+      { id: 'refusal.nope', kind: 'refusal', description: 'nope', pattern: /^nope\b/gu, weight: 1 },
     ],
   });
   assert.equal(c.categorize('Nope.').rule, 'refusal.nope');
+  assert.equal(c.categorize('Nope!').rule, 'refusal.nope');
   assert.equal(categorizer.categorize('Nope.').category, 'none');
 });

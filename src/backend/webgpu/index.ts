@@ -1,0 +1,669 @@
+// The WebGPU backend: the Backend interface on Dawn (npm `webgpu`). Weights are uploaded once
+// (f16 where the adapter has shader-f16, 2-D tensors only; vectors stay f32), activations are
+// f32, and every op is one or two dispatches recorded into a single pass that is submitted at
+// read/sync. Kernel choice per op lives here; the kernels themselves are in ./kernels.
+
+import type {
+  AblationTensors,
+  AttentionOptions,
+  Backend,
+  DType,
+  HostTensor,
+  Tensor,
+} from '../backend.js';
+import { type GpuContext, openDevice, type WebGpuOptions } from './device.js';
+import { elementCount, f16Table, toF16, toF32 } from './half.js';
+import { ablateKernel } from './kernels/ablate.js';
+import { attentionKernel } from './kernels/attention.js';
+import {
+  addKernel,
+  ELEMENTWISE_GROUP,
+  fillKernel,
+  gatedActivationKernel,
+  softcapKernel,
+} from './kernels/elementwise.js';
+import { cacheWriteKernel, gatherKernel } from './kernels/gather.js';
+import { GEMV_MAX_ROWS, GEMV_ROWS_PER_GROUP, gemvKernel, gemvVectorWidth } from './kernels/gemv.js';
+import {
+  type BLayout,
+  TILED_DEFAULT,
+  type TiledShape,
+  tiledMatmulKernel,
+  tiledTile,
+} from './kernels/matmul.js';
+import {
+  SUBGROUP_DEFAULT,
+  type SubgroupTile,
+  subgroupMatmulKernel,
+  subgroupTileSize,
+} from './kernels/matmulSubgroup.js';
+import { rmsNormKernel, rowNormsKernel, rowThreads } from './kernels/norm.js';
+import { ropeKernel } from './kernels/rope.js';
+import { argmaxKernel, klDivergenceKernel, logSoftmaxKernel } from './kernels/rows.js';
+import { BufferPool, bytesPerElement, GpuTensor, STORAGE_USAGE } from './memory.js';
+import { Recorder } from './recorder.js';
+import { grid, type Kernel, type WeightType } from './wgsl.js';
+
+export type { WebGpuOptions } from './device.js';
+
+/** Bits written by poisonOutputs: NaN as f32, an impossible index as i32. */
+const POISON_BITS = 0x7fc00000;
+
+export async function createWebGpuBackend(opts: WebGpuOptions = {}): Promise<WebGpuBackend> {
+  const ctx = await openDevice(opts);
+  return new WebGpuBackend(ctx, opts);
+}
+
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu' as const;
+  readonly description: string;
+  readonly weightDType: DType;
+  /** matrix kernel used by linear for more than GEMV_MAX_ROWS rows */
+  readonly linearKernel: 'subgroup-matrix' | 'tiled';
+  private readonly pool: BufferPool;
+  private readonly recorder: Recorder;
+  private readonly kernels = new Map<string, Kernel>();
+  private readonly weights = new Set<GpuTensor>();
+  private weightBytes = 0;
+  /** an out-of-memory error found asynchronously at weight upload, thrown at the next sync/read */
+  private uploadFailure: Error | null = null;
+  private readonly poison: boolean;
+  /** tile shapes of the matrix kernels (benchmarks may override before the first linear) */
+  subgroupTile: SubgroupTile = SUBGROUP_DEFAULT;
+  tiledShape: TiledShape = TILED_DEFAULT;
+
+  constructor(
+    private readonly ctx: GpuContext,
+    opts: WebGpuOptions,
+  ) {
+    this.weightDType = opts.weightDType ?? (ctx.shaderF16 ? 'f16' : 'f32');
+    this.poison = opts.poisonOutputs ?? false;
+    this.pool = new BufferPool(ctx.device);
+    this.recorder = new Recorder(ctx, this.pool);
+    this.linearKernel =
+      ctx.subgroupMatrix && this.weightDType === 'f16' ? 'subgroup-matrix' : 'tiled';
+    const s = subgroupTileSize(this.subgroupTile);
+    const t = tiledTile(this.tiledShape);
+    const matrix =
+      this.linearKernel === 'subgroup-matrix'
+        ? `subgroup-matrix 16x16x16 f16->f32, ${s.bm}x${s.bn} tiles`
+        : `tiled f32 ${t.bm}x${t.bn}`;
+    this.description = [
+      `${ctx.adapterName} (WebGPU/Dawn${ctx.software ? ', software' : ''})`,
+      `weights ${this.weightDType}`,
+      `linear: ${matrix}; gemv for <= ${GEMV_MAX_ROWS} rows`,
+      `robustness ${ctx.robustness ? 'on' : 'off'}`,
+    ].join(' | ');
+  }
+
+  /** dispatches and submits so far (tests check that ops batch into few submits) */
+  get stats(): { dispatches: number; submits: number } {
+    return { ...this.recorder.stats };
+  }
+
+  // --- memory ---
+
+  weight(name: string, host: HostTensor): Tensor {
+    this.recorder.check();
+    const n = elementCount(host.shape);
+    const stored = n * (host.dtype === 'f32' ? 4 : 2);
+    if (host.bytes.byteLength !== stored) {
+      throw new Error(
+        `weight ${name}: shape [${host.shape}] ${host.dtype} needs ${stored} bytes, got ${host.bytes.byteLength}`,
+      );
+    }
+    // vectors (norms, biases) stay f32: tiny, and exact for any stored dtype
+    const dtype: WeightType = host.shape.length >= 2 ? (this.weightDType as WeightType) : 'f32';
+    const byteLength = n * bytesPerElement(dtype);
+    const size = Math.max(4, Math.ceil(byteLength / 4) * 4);
+    const limit = Math.min(
+      this.ctx.limits.maxBufferSize,
+      this.ctx.limits.maxStorageBufferBindingSize,
+    );
+    if (size > limit) {
+      throw new Error(
+        `weight ${name} [${host.shape.join(',')}] needs ${mib(size)} as ${dtype}, more than this adapter binds in one buffer (${mib(limit)}); use --backend cpu`,
+      );
+    }
+    const device = this.ctx.device;
+    device.pushErrorScope('out-of-memory');
+    let buffer: GPUBuffer;
+    try {
+      buffer = device.createBuffer({ size, usage: STORAGE_USAGE(), mappedAtCreation: true });
+    } catch {
+      throw this.outOfMemory(name, size);
+    }
+    const held = this.weightBytes;
+    device.popErrorScope().then((error) => {
+      if (error) this.uploadFailure ??= this.outOfMemory(name, size, held);
+    });
+    try {
+      const mapped = buffer.getMappedRange();
+      if (dtype === 'f16') toF16(name, host, new Uint16Array(mapped, 0, n));
+      else toF32(host, new Float32Array(mapped, 0, n));
+    } catch (e) {
+      buffer.unmap();
+      buffer.destroy();
+      throw e;
+    }
+    buffer.unmap();
+    const t = new GpuTensor([...host.shape], dtype, buffer, byteLength, false);
+    this.weights.add(t);
+    this.weightBytes += size;
+    return t;
+  }
+
+  tensor(data: Float32Array | Int32Array, shape: readonly number[]): Tensor {
+    this.recorder.check();
+    const n = elementCount(shape);
+    if (data.length !== n)
+      throw new Error(`tensor: ${data.length} values for shape [${shape.join(',')}]`);
+    const dtype: DType = data instanceof Int32Array ? 'i32' : 'f32';
+    const buffer = this.pool.forUpload(n * 4);
+    if (n > 0) this.ctx.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, n * 4);
+    return new GpuTensor([...shape], dtype, buffer, n * 4, true);
+  }
+
+  zeros(shape: readonly number[], dtype: DType): Tensor {
+    const t = this.allocate(shape, dtype, false);
+    this.fill(t, 0);
+    return t;
+  }
+
+  async read(t: Tensor): Promise<Float32Array | Int32Array> {
+    const g = this.live(t, 'read');
+    const bytes = Math.ceil(g.byteLength / 4) * 4;
+    const data = await this.recorder.read(g.buffer, bytes);
+    this.throwRecorded();
+    if (g.dtype === 'i32') return new Int32Array(data, 0, g.size);
+    if (g.dtype === 'f32') return new Float32Array(data, 0, g.size);
+    const table = f16Table();
+    const h = new Uint16Array(data, 0, g.size);
+    const out = new Float32Array(g.size);
+    for (let i = 0; i < out.length; i++) out[i] = table[h[i]];
+    return out;
+  }
+
+  dispose(t: Tensor): void {
+    const g = t as GpuTensor;
+    if (!(g instanceof GpuTensor) || g.disposed) return;
+    g.disposed = true;
+    if (g.pooled) this.pool.release(g.buffer);
+    else {
+      this.weights.delete(g);
+      this.weightBytes -= g.buffer.size;
+      this.pool.retire(g.buffer);
+    }
+  }
+
+  async sync(): Promise<void> {
+    await this.recorder.sync();
+    this.throwRecorded();
+  }
+
+  destroy(): void {
+    this.recorder.destroy();
+    this.pool.destroy();
+    for (const w of this.weights) w.buffer.destroy();
+    this.weights.clear();
+    this.ctx.close();
+  }
+
+  // --- ops ---
+
+  embed(table: Tensor, ids: Tensor, scale: number): Tensor {
+    return this.gather(table, ids, scale, 'embed');
+  }
+
+  rmsNorm(x: Tensor, w: Tensor, eps: number, offset: number): Tensor {
+    const gx = this.f32(x, 'rmsNorm x');
+    const gw = this.live(w, 'rmsNorm w');
+    const W = gw.size;
+    if (gx.size % W !== 0)
+      throw new Error(`rmsNorm: x [${gx.shape}] is not made of rows of width ${W}`);
+    const R = gx.size / W;
+    const threads = rowThreads(W);
+    const out = this.allocate(gx.shape, 'f32');
+    this.run(
+      `rmsNorm:${gw.dtype}:${threads}`,
+      () => rmsNormKernel(gw.dtype as WeightType, threads),
+      { x: gx.buffer, w: gw.buffer, out: out.buffer },
+      { R, W, eps, offset },
+      grid(R),
+    );
+    return out;
+  }
+
+  linear(x: Tensor, w: Tensor, bias?: Tensor): Tensor {
+    const gx = this.f32(x, 'linear x');
+    const gw = this.live(w, 'linear w');
+    const [N, K] = gw.shape;
+    const T = gx.size / K;
+    if (gw.shape.length !== 2 || gx.shape[gx.shape.length - 1] !== K) {
+      throw new Error(`linear: x [${gx.shape}] does not match w [${gw.shape}] (x [T,K], w [N,K])`);
+    }
+    const gb = bias ? this.live(bias, 'linear bias') : null;
+    if (gb && gb.size !== N)
+      throw new Error(`linear: bias [${gb.shape}] does not match w [${gw.shape}]`);
+    const out = this.allocate([...gx.shape.slice(0, -1), N], 'f32');
+    const wt = gw.dtype as WeightType;
+    const bt = gb ? (gb.dtype as WeightType) : null;
+    const buffers: Record<string, GPUBuffer> = { x: gx.buffer, w: gw.buffer, y: out.buffer };
+    if (gb) buffers.bias = gb.buffer;
+    if (T <= GEMV_MAX_ROWS && T >= 1) {
+      const vectorized = K % gemvVectorWidth(wt) === 0;
+      this.run(
+        `gemv:${wt}:${T}:${vectorized}:${bt}`,
+        () => gemvKernel(wt, T, vectorized, bt),
+        buffers,
+        { N, K },
+        grid(Math.ceil(N / GEMV_ROWS_PER_GROUP)),
+      );
+    } else if (this.linearKernel === 'subgroup-matrix' && wt === 'f16') {
+      this.subgroupMatmul(gx, gw, gb, out, T, N, K);
+    } else {
+      this.tiledMatmul(gx, gw, gb, out, 'nk', T, N, K);
+    }
+    return out;
+  }
+
+  linearTransposed(x: Tensor, w: Tensor): Tensor {
+    const gx = this.f32(x, 'linearTransposed x');
+    const gw = this.live(w, 'linearTransposed w');
+    const [N, K] = gw.shape;
+    if (gw.shape.length !== 2 || gx.shape[gx.shape.length - 1] !== N) {
+      throw new Error(
+        `linearTransposed: x [${gx.shape}] does not match w [${gw.shape}] (x [T,N], w [N,K])`,
+      );
+    }
+    const T = gx.size / N;
+    const out = this.allocate([...gx.shape.slice(0, -1), K], 'f32');
+    this.tiledMatmul(gx, gw, null, out, 'kn', T, K, N);
+    return out;
+  }
+
+  rowNorms(w: Tensor): Tensor {
+    const gw = this.live(w, 'rowNorms w');
+    const [R, W] = gw.shape;
+    const threads = rowThreads(W);
+    const out = this.allocate([R], 'f32');
+    this.run(
+      `rowNorms:${gw.dtype}:${threads}`,
+      () => rowNormsKernel(gw.dtype as WeightType, threads),
+      { w: gw.buffer, out: out.buffer },
+      { R, W },
+      grid(R),
+    );
+    return out;
+  }
+
+  rope(
+    x: Tensor,
+    positions: Tensor,
+    heads: number,
+    headDim: number,
+    invFreq: Tensor,
+    rotaryDim: number,
+    attentionFactor: number,
+  ): void {
+    const gx = this.f32(x, 'rope x');
+    const gp = this.i32(positions, 'rope positions');
+    const gf = this.f32(invFreq, 'rope invFreq');
+    const half = rotaryDim / 2;
+    const T = gx.size / (heads * headDim);
+    if (!Number.isInteger(T) || gp.size !== T || gf.size < half) {
+      throw new Error(
+        `rope: x [${gx.shape}], positions [${gp.shape}], invFreq [${gf.shape}] do not fit ${heads} heads × ${headDim}`,
+      );
+    }
+    const n = T * heads * half;
+    this.run(
+      'rope',
+      ropeKernel,
+      { x: gx.buffer, positions: gp.buffer, invFreq: gf.buffer },
+      { n, heads, D: headDim, half, factor: attentionFactor },
+      grid(Math.ceil(n / ELEMENTWISE_GROUP)),
+    );
+  }
+
+  cacheWrite(cache: Tensor, src: Tensor, seq: Tensor, pos: Tensor): void {
+    const gc = this.f32(cache, 'cacheWrite cache');
+    const gs = this.f32(src, 'cacheWrite src');
+    const [S, P, KD] = gc.shape;
+    if (gs.shape[gs.shape.length - 1] !== KD)
+      throw new Error(`cacheWrite: src [${gs.shape}] does not fit cache [${gc.shape}]`);
+    const n = gs.size;
+    this.run(
+      'cacheWrite',
+      cacheWriteKernel,
+      {
+        cache: gc.buffer,
+        src: gs.buffer,
+        seq: this.i32(seq, 'cacheWrite seq').buffer,
+        pos: this.i32(pos, 'cacheWrite pos').buffer,
+      },
+      { n, KD, S, P },
+      grid(Math.ceil(n / ELEMENTWISE_GROUP)),
+    );
+  }
+
+  attention(
+    q: Tensor,
+    cacheK: Tensor,
+    cacheV: Tensor,
+    seq: Tensor,
+    pos: Tensor,
+    opts: AttentionOptions,
+  ): Tensor {
+    const gq = this.f32(q, 'attention q');
+    const gk = this.f32(cacheK, 'attention cacheK');
+    const gv = this.f32(cacheV, 'attention cacheV');
+    const { numHeads: H, numKvHeads: K, headDim: D } = opts;
+    const P = gk.shape[1];
+    const T = gq.size / (H * D);
+    if (gk.shape[2] !== K * D || H % K !== 0 || !Number.isInteger(T)) {
+      throw new Error(
+        `attention: q [${gq.shape}] and cache [${gk.shape}] do not fit H=${H}, K=${K}, D=${D}`,
+      );
+    }
+    const out = this.allocate(gq.shape, 'f32');
+    this.run(
+      `attention:${D}`,
+      () => attentionKernel(D),
+      {
+        q: gq.buffer,
+        cacheK: gk.buffer,
+        cacheV: gv.buffer,
+        seq: this.i32(seq, 'attention seq').buffer,
+        pos: this.i32(pos, 'attention pos').buffer,
+        out: out.buffer,
+      },
+      { T, H, K, P, scale: opts.scale, window: opts.slidingWindow ?? 0, cap: opts.softcap ?? 0 },
+      grid(T * H),
+    );
+    return out;
+  }
+
+  gatedActivation(gate: Tensor, up: Tensor, activation: 'silu' | 'gelu_tanh'): Tensor {
+    const gg = this.f32(gate, 'gatedActivation gate');
+    const gu = this.f32(up, 'gatedActivation up');
+    this.sameSize(gg, gu, 'gatedActivation');
+    const out = this.allocate(gg.shape, 'f32');
+    this.run(
+      `gated:${activation}`,
+      () => gatedActivationKernel(activation),
+      { gate: gg.buffer, up: gu.buffer, out: out.buffer },
+      { n: gg.size },
+      grid(Math.ceil(gg.size / ELEMENTWISE_GROUP)),
+    );
+    return out;
+  }
+
+  addInPlace(a: Tensor, b: Tensor): void {
+    const ga = this.f32(a, 'addInPlace a');
+    const gb = this.f32(b, 'addInPlace b');
+    this.sameSize(ga, gb, 'addInPlace');
+    this.run(
+      'add',
+      addKernel,
+      { a: ga.buffer, b: gb.buffer },
+      { n: ga.size },
+      grid(Math.ceil(ga.size / ELEMENTWISE_GROUP)),
+    );
+  }
+
+  ablate(y: Tensor, ablation: AblationTensors, rowPlan: Tensor | null): void {
+    const gy = this.f32(y, 'ablate y');
+    const dirs = this.f32(ablation.directions, 'ablate directions');
+    const C = dirs.shape[1];
+    const T = gy.size / C;
+    const variant = {
+      inverseNorm: ablation.inverseNorm !== null,
+      outScale: ablation.outScale !== null,
+      rowPlan: rowPlan !== null,
+    };
+    const buffers: Record<string, GPUBuffer> = {
+      y: gy.buffer,
+      directions: dirs.buffer,
+      weights: this.f32(ablation.weights, 'ablate weights').buffer,
+    };
+    if (ablation.inverseNorm)
+      buffers.inverseNorm = this.f32(ablation.inverseNorm, 'ablate inverseNorm').buffer;
+    if (ablation.outScale) buffers.outScale = this.f32(ablation.outScale, 'ablate outScale').buffer;
+    if (rowPlan) buffers.rowPlan = this.i32(rowPlan, 'ablate rowPlan').buffer;
+    const threads = rowThreads(C);
+    this.run(
+      `ablate:${variant.inverseNorm}:${variant.outScale}:${variant.rowPlan}:${threads}`,
+      () => ablateKernel(variant, threads),
+      buffers,
+      { T, C },
+      grid(T),
+    );
+  }
+
+  gatherRows(x: Tensor, rows: Tensor): Tensor {
+    return this.gather(x, rows, 1, 'gatherRows');
+  }
+
+  softcap(x: Tensor, cap: number): void {
+    const gx = this.f32(x, 'softcap x');
+    this.run(
+      'softcap',
+      softcapKernel,
+      { x: gx.buffer },
+      { n: gx.size, cap },
+      grid(Math.ceil(gx.size / ELEMENTWISE_GROUP)),
+    );
+  }
+
+  logSoftmax(x: Tensor): Tensor {
+    const gx = this.f32(x, 'logSoftmax x');
+    const V = gx.shape[gx.shape.length - 1];
+    const R = gx.size / V;
+    const out = this.allocate(gx.shape, 'f32');
+    const threads = rowThreads(V);
+    this.run(
+      `logSoftmax:${threads}`,
+      () => logSoftmaxKernel(threads),
+      { x: gx.buffer, out: out.buffer },
+      { R, V },
+      grid(R),
+    );
+    return out;
+  }
+
+  argmax(x: Tensor): Tensor {
+    const gx = this.f32(x, 'argmax x');
+    const V = gx.shape[gx.shape.length - 1];
+    const R = gx.size / V;
+    const out = this.allocate([R], 'i32');
+    const threads = rowThreads(V);
+    this.run(
+      `argmax:${threads}`,
+      () => argmaxKernel(threads),
+      { x: gx.buffer, out: out.buffer },
+      { R, V },
+      grid(R),
+    );
+    return out;
+  }
+
+  klDivergence(logP: Tensor, logQ: Tensor): Tensor {
+    const gp = this.f32(logP, 'klDivergence logP');
+    const gq = this.f32(logQ, 'klDivergence logQ');
+    this.sameSize(gp, gq, 'klDivergence');
+    const V = gp.shape[gp.shape.length - 1];
+    const R = gp.size / V;
+    const out = this.allocate([R], 'f32');
+    const threads = rowThreads(V);
+    this.run(
+      `kl:${threads}`,
+      () => klDivergenceKernel(threads),
+      { logP: gp.buffer, logQ: gq.buffer, out: out.buffer },
+      { R, V },
+      grid(R),
+    );
+    return out;
+  }
+
+  // --- internals ---
+
+  private throwRecorded(): void {
+    if (this.uploadFailure) throw this.uploadFailure;
+  }
+
+  private outOfMemory(name: string, size: number, held = this.weightBytes): Error {
+    return new Error(
+      `out of GPU memory uploading weight ${name} (${mib(size)}) after ${mib(held)} of weights: the model does not fit ${this.ctx.adapterName}; use a smaller model or --backend cpu`,
+    );
+  }
+
+  private gather(table: Tensor, ids: Tensor, scale: number, op: string): Tensor {
+    const gt = this.live(table, `${op} table`);
+    const gi = this.i32(ids, `${op} ids`);
+    const [V, C] = gt.shape;
+    const out = this.allocate([gi.size, C], 'f32');
+    const n = gi.size * C;
+    this.run(
+      `gather:${gt.dtype}`,
+      () => gatherKernel(gt.dtype as WeightType),
+      { table: gt.buffer, ids: gi.buffer, out: out.buffer },
+      { n, C, V, scale },
+      grid(Math.ceil(n / ELEMENTWISE_GROUP)),
+    );
+    return out;
+  }
+
+  private tiledMatmul(
+    a: GpuTensor,
+    b: GpuTensor,
+    bias: GpuTensor | null,
+    out: GpuTensor,
+    layout: BLayout,
+    M: number,
+    N: number,
+    K: number,
+  ): void {
+    const s = this.tiledShape;
+    const { bm, bn } = tiledTile(s);
+    const bt = b.dtype as WeightType;
+    const biasType = bias ? (bias.dtype as WeightType) : null;
+    const buffers: Record<string, GPUBuffer> = { A: a.buffer, B: b.buffer, C: out.buffer };
+    if (bias) buffers.bias = bias.buffer;
+    const tilesN = Math.ceil(N / bn);
+    this.run(
+      `tiled:${bt}:${layout}:${biasType}:${JSON.stringify(s)}`,
+      () => tiledMatmulKernel(bt, layout, biasType, s),
+      buffers,
+      { M, N, K, tilesN },
+      grid(Math.ceil(M / bm) * tilesN),
+    );
+  }
+
+  private subgroupMatmul(
+    a: GpuTensor,
+    b: GpuTensor,
+    bias: GpuTensor | null,
+    out: GpuTensor,
+    M: number,
+    N: number,
+    K: number,
+  ): void {
+    const s = this.subgroupTile;
+    const { bm, bn } = subgroupTileSize(s);
+    const aligned = K % 8 === 0;
+    const biasType = bias ? (bias.dtype as WeightType) : null;
+    const buffers: Record<string, GPUBuffer> = { A: a.buffer, B: b.buffer, C: out.buffer };
+    if (bias) buffers.bias = bias.buffer;
+    const tilesN = Math.ceil(N / bn);
+    this.run(
+      `subgroup:${aligned}:${biasType}:${JSON.stringify(s)}`,
+      () => subgroupMatmulKernel(s, aligned, biasType),
+      buffers,
+      { M, N, K, tilesN },
+      grid(Math.ceil(M / bm) * tilesN),
+    );
+  }
+
+  /** Records one dispatch of a cached kernel. */
+  private run(
+    key: string,
+    make: () => Kernel,
+    buffers: Record<string, GPUBuffer>,
+    params: Record<string, number>,
+    groups: readonly number[],
+  ): void {
+    let kernel = this.kernels.get(key);
+    if (!kernel) {
+      kernel = make();
+      this.kernels.set(key, kernel);
+    }
+    this.recorder.dispatch(kernel, buffers, params, groups);
+  }
+
+  /** WGSL compilation errors of every kernel used so far (tests, benchmarks). */
+  async compileErrors(): Promise<string[]> {
+    const errors: string[] = [];
+    for (const kernel of this.kernels.values()) {
+      const info = await this.ctx.device
+        .createShaderModule({ code: kernel.code })
+        .getCompilationInfo();
+      for (const m of info.messages)
+        if (m.type === 'error') errors.push(`${m.lineNum}:${m.linePos} ${m.message}`);
+    }
+    return errors;
+  }
+
+  private allocate(shape: readonly number[], dtype: DType, poison = this.poison): GpuTensor {
+    const bytes = elementCount(shape) * bytesPerElement(dtype);
+    const t = new GpuTensor(
+      [...shape],
+      dtype,
+      this.pool.forOutput(Math.ceil(bytes / 4) * 4),
+      bytes,
+      true,
+    );
+    if (poison) this.fill(t, POISON_BITS);
+    return t;
+  }
+
+  private fill(t: GpuTensor, bits: number): void {
+    const words = Math.ceil(t.byteLength / 4);
+    this.run(
+      'fill',
+      fillKernel,
+      { out: t.buffer },
+      { n: words, bits },
+      grid(Math.ceil(words / ELEMENTWISE_GROUP)),
+    );
+  }
+
+  private live(t: Tensor, what: string): GpuTensor {
+    if (!(t instanceof GpuTensor))
+      throw new Error(`${what}: not a WebGPU tensor (made by another backend?)`);
+    if (t.disposed) throw new Error(`${what}: tensor used after dispose`);
+    return t;
+  }
+
+  private f32(t: Tensor, what: string): GpuTensor {
+    const g = this.live(t, what);
+    if (g.dtype !== 'f32') throw new Error(`${what}: expected an f32 tensor, got ${g.dtype}`);
+    return g;
+  }
+
+  private i32(t: Tensor, what: string): GpuTensor {
+    const g = this.live(t, what);
+    if (g.dtype !== 'i32') throw new Error(`${what}: expected an i32 tensor, got ${g.dtype}`);
+    return g;
+  }
+
+  private sameSize(a: GpuTensor, b: GpuTensor, op: string): void {
+    if (a.size !== b.size) throw new Error(`${op}: shapes [${a.shape}] and [${b.shape}] differ`);
+  }
+}
+
+function mib(bytes: number): string {
+  return bytes >= 2 ** 30
+    ? `${(bytes / 2 ** 30).toFixed(2)} GiB`
+    : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}

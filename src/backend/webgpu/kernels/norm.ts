@@ -1,0 +1,78 @@
+// Row reductions of sums of squares, one workgroup per row (2-D grid past 65,535 rows):
+// RMSNorm (weight offset 1 for Gemma's (1 + w); rows of width W also serve per-head q/k norm)
+// and the Euclidean norm of each row of a weight.
+
+import {
+  FLAT_GROUP,
+  GRID_ARGS,
+  type Kernel,
+  treeReduce,
+  type WeightType,
+  weightDecl,
+  weightLoader,
+  wgslModule,
+} from '../wgsl.js';
+
+/** Threads per row: a power of two in [32, 256], no more than the row needs. */
+export function rowThreads(width: number): number {
+  let n = 32;
+  while (n < 256 && n < width) n *= 2;
+  return n;
+}
+
+function sumOfSquares(load: (i: string) => string, threads: number): string {
+  return `  var acc = 0.0;
+  for (var j = lid; j < u.W; j += ${threads}u) { let v = ${load('j')}; acc += v * v; }
+  partial[lid] = acc;
+  workgroupBarrier();
+${treeReduce('partial', threads, (a, b) => `${a} + ${b}`)}`;
+}
+
+/** x [R,W] f32, w [W] → out [R,W] = x / sqrt(mean(x²) + eps) · (w + offset) */
+export function rmsNormKernel(w: WeightType, threads: number): Kernel {
+  return wgslModule({
+    buffers: [
+      { name: 'x', access: 'read', type: 'array<f32>' },
+      weightDecl('w', w),
+      { name: 'out', access: 'read_write', type: 'array<f32>' },
+    ],
+    params: [
+      ['R', 'u32'],
+      ['W', 'u32'],
+      ['eps', 'f32'],
+      ['offset', 'f32'],
+    ],
+    body: `${weightLoader('w', w)}
+var<workgroup> partial: array<f32, ${threads}>;
+@compute @workgroup_size(${threads})
+fn main(${GRID_ARGS}) {
+  ${FLAT_GROUP}
+  if (group >= u.R) { return; }
+  let base = group * u.W;
+${sumOfSquares((j) => `x[base + ${j}]`, threads)}
+  let inv = inverseSqrt(partial[0] / f32(u.W) + u.eps);
+  for (var j = lid; j < u.W; j += ${threads}u) { out[base + j] = x[base + j] * inv * (wAt(j) + u.offset); }
+}`,
+  });
+}
+
+/** w [R,W] (f16|f32) → out f32[R] = ‖row‖₂ */
+export function rowNormsKernel(w: WeightType, threads: number): Kernel {
+  return wgslModule({
+    buffers: [weightDecl('w', w), { name: 'out', access: 'read_write', type: 'array<f32>' }],
+    params: [
+      ['R', 'u32'],
+      ['W', 'u32'],
+    ],
+    body: `${weightLoader('w', w)}
+var<workgroup> partial: array<f32, ${threads}>;
+@compute @workgroup_size(${threads})
+fn main(${GRID_ARGS}) {
+  ${FLAT_GROUP}
+  if (group >= u.R) { return; }
+  let base = group * u.W;
+${sumOfSquares((j) => `wAt(base + ${j})`, threads)}
+  if (lid == 0u) { out[group] = sqrt(partial[0]); }
+}`,
+  });
+}

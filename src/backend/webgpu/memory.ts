@@ -1,0 +1,103 @@
+// GPU tensors and the buffer pool behind transient ones. Disposed buffers return to the pool by
+// size class. Ops encoded later may reuse them at once (dispatches in one queue run in order);
+// host uploads (queue.writeBuffer, which runs before any unsubmitted work) only take buffers that
+// were freed before the last submit, so an upload never overwrites data pending work still reads.
+
+import type { DType, Tensor } from '../backend.js';
+
+export class GpuTensor implements Tensor {
+  disposed = false;
+  constructor(
+    readonly shape: readonly number[],
+    readonly dtype: DType,
+    readonly buffer: GPUBuffer,
+    /** bytes the tensor uses (the buffer may be larger: size classes, 4-byte rounding) */
+    readonly byteLength: number,
+    /** pooled tensors go back to the pool; weights are destroyed on dispose */
+    readonly pooled: boolean,
+  ) {}
+  get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+}
+
+export function bytesPerElement(dtype: DType): number {
+  return dtype === 'f16' ? 2 : 4;
+}
+
+/** Size class: 256-byte steps below 64 KiB, then eighths of a power of two (≤ 12.5% waste). */
+export function sizeClass(bytes: number): number {
+  const b = Math.max(bytes, 16);
+  if (b <= 65536) return Math.ceil(b / 256) * 256;
+  const step = 2 ** (Math.floor(Math.log2(b)) - 3);
+  return Math.ceil(b / step) * step;
+}
+
+export const STORAGE_USAGE = (): number =>
+  GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+export class BufferPool {
+  /** free since before the last submit: any use */
+  private readonly settled = new Map<number, GPUBuffer[]>();
+  /** freed since the last submit: op outputs only */
+  private readonly recent = new Map<number, GPUBuffer[]>();
+  private readonly all = new Set<GPUBuffer>();
+  /** unpooled buffers (disposed weights) to destroy once the work that may use them is submitted */
+  private readonly retired: GPUBuffer[] = [];
+  /** bytes held in pooled buffers, in use or free */
+  heldBytes = 0;
+
+  constructor(private readonly device: GPUDevice) {}
+
+  /** A buffer of at least `bytes` for an op output (may be one freed since the last submit). */
+  forOutput(bytes: number): GPUBuffer {
+    const size = sizeClass(bytes);
+    return this.recent.get(size)?.pop() ?? this.settled.get(size)?.pop() ?? this.create(size);
+  }
+
+  /** A buffer of at least `bytes` that no unsubmitted work touches, for a host upload. */
+  forUpload(bytes: number): GPUBuffer {
+    const size = sizeClass(bytes);
+    return this.settled.get(size)?.pop() ?? this.create(size);
+  }
+
+  release(buffer: GPUBuffer): void {
+    const list = this.recent.get(buffer.size);
+    if (list) list.push(buffer);
+    else this.recent.set(buffer.size, [buffer]);
+  }
+
+  /** Destroys an unpooled buffer after the next submit (pending work may still use it). */
+  retire(buffer: GPUBuffer): void {
+    this.retired.push(buffer);
+  }
+
+  /** Called after every submit: buffers freed before it are safe for uploads. */
+  submitted(): void {
+    for (const b of this.retired) b.destroy();
+    this.retired.length = 0;
+    for (const [size, list] of this.recent) {
+      const settled = this.settled.get(size);
+      if (settled) settled.push(...list);
+      else this.settled.set(size, list);
+    }
+    this.recent.clear();
+  }
+
+  destroy(): void {
+    for (const b of this.all) b.destroy();
+    for (const b of this.retired) b.destroy();
+    this.retired.length = 0;
+    this.all.clear();
+    this.settled.clear();
+    this.recent.clear();
+    this.heldBytes = 0;
+  }
+
+  private create(size: number): GPUBuffer {
+    const buffer = this.device.createBuffer({ size, usage: STORAGE_USAGE() });
+    this.all.add(buffer);
+    this.heldBytes += size;
+    return buffer;
+  }
+}

@@ -1,0 +1,75 @@
+// linear against the CPU backend on every path: GEMV (T ≤ 8; scalar when K is not a multiple of
+// the 16-byte load, vectorised when it is), and the matrix kernel (tiled f32, or subgroup
+// matrices where offered) at sizes that are not multiples of any tile, with and without bias.
+// Tolerance: 1e-5 relative on f32 arithmetic; 4e-3 where activations are rounded to f16.
+
+import { describe, test } from 'node:test';
+import { F32_TOL, hostF16, openGpuCases, parity, random } from './harness.js';
+
+const setup = await openGpuCases();
+
+describe('webgpu linear vs cpu', { skip: setup.skip }, () => {
+  for (const { label, gpu, matrixTol } of setup.cases) {
+    describe(label, () => {
+      test('GEMV, T ≤ 8: K scalar (37) and vectorised (40), with and without bias', async () => {
+        for (const K of [37, 40]) {
+          const w = hostF16([19, K]);
+          const bias = hostF16([19]);
+          for (const T of [1, 3, 8]) {
+            const x = random(T * K, -2, 2);
+            await parity(
+              gpu,
+              (b) => b.linear(b.tensor(x, [T, K]), b.weight('w', w)),
+              F32_TOL,
+              `gemv T=${T} K=${K}`,
+            );
+            await parity(
+              gpu,
+              (b) => b.linear(b.tensor(x, [T, K]), b.weight('w', w), b.weight('b', bias)),
+              F32_TOL,
+              `gemv+bias T=${T} K=${K}`,
+            );
+          }
+        }
+      });
+
+      test('GEMV over more output rows than one grid dimension holds', async () => {
+        const N = 131075; // 65,538 workgroups of 2 rows
+        const K = 8;
+        const w = hostF16([N, K]);
+        const x = random(2 * K);
+        await parity(
+          gpu,
+          (b) => b.linear(b.tensor(x, [2, K]), b.weight('lm_head', w)),
+          F32_TOL,
+          'gemv 2-D grid',
+        );
+      });
+
+      test('matrix kernel, T > 8: odd sizes, unaligned and aligned K, edge tiles', async () => {
+        for (const [T, N, K] of [
+          [9, 19, 37],
+          [70, 45, 48],
+          [130, 150, 100],
+          [33, 17, 200],
+        ]) {
+          const w = hostF16([N, K]);
+          const bias = hostF16([N]);
+          const x = random(T * K, -2, 2);
+          await parity(
+            gpu,
+            (b) => b.linear(b.tensor(x, [T, K]), b.weight('w', w)),
+            matrixTol,
+            `linear ${T}x${N}x${K}`,
+          );
+          await parity(
+            gpu,
+            (b) => b.linear(b.tensor(x, [T, K]), b.weight('w', w), b.weight('b', bias)),
+            matrixTol,
+            `linear+bias ${T}x${N}x${K}`,
+          );
+        }
+      });
+    });
+  }
+});

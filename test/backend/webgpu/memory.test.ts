@@ -1,0 +1,75 @@
+// Weight upload, tensor lifetime and batching on the WebGPU backend: weights read back exactly,
+// out-of-range bf16 is refused by name, ops batch into one submit until a read, misuse errors are
+// one clear line, and the description names the adapter and the kernels chosen.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { hostF16, openGpuCases, random, valuesOf } from './harness.js';
+
+const setup = await openGpuCases();
+
+describe('webgpu memory and batching', { skip: setup.skip }, () => {
+  for (const { label, gpu } of setup.cases) {
+    describe(label, () => {
+      test('weights read back as uploaded (f16 values; vectors stay f32)', async () => {
+        const w = hostF16([5, 7]);
+        const t = gpu.weight('w', w);
+        assert.equal(t.dtype, gpu.weightDType);
+        assert.deepEqual([...(await gpu.read(t))], [...valuesOf(w)]);
+        const v = gpu.weight('norm', hostF16([7]));
+        assert.equal(v.dtype, 'f32');
+        gpu.dispose(t);
+        gpu.dispose(v);
+      });
+
+      test('bf16 outside the f16 range is refused by name when weights are f16', () => {
+        const bits = new Uint16Array([0x3f80, 0x47c8]); // 1.0 and 102400
+        const host = { shape: [1, 2], dtype: 'bf16' as const, bytes: new Uint8Array(bits.buffer) };
+        if (gpu.weightDType === 'f16') {
+          assert.throws(
+            () => gpu.weight('model.embed_tokens.weight', host),
+            /weight model\.embed_tokens\.weight: element 1 = 102400 is outside the f16 range/,
+          );
+        } else {
+          gpu.dispose(gpu.weight('model.embed_tokens.weight', host));
+        }
+      });
+
+      test('ops batch into one submit until a read', async () => {
+        const x = gpu.tensor(random(4 * 37), [4, 37]);
+        await gpu.sync();
+        const before = gpu.stats;
+        let y = x;
+        for (let i = 0; i < 20; i++) {
+          const next = gpu.logSoftmax(y);
+          if (y !== x) gpu.dispose(y);
+          y = next;
+        }
+        const after = gpu.stats;
+        assert.equal(after.submits, before.submits, 'no submit while recording');
+        assert.ok(after.dispatches >= before.dispatches + 20);
+        await gpu.read(y);
+        assert.equal(gpu.stats.submits, before.submits + 1);
+      });
+
+      test('misuse gives one-line errors', () => {
+        const x = gpu.tensor(random(6), [2, 3]);
+        const w = gpu.weight('w', hostF16([4, 5]));
+        assert.throws(() => gpu.linear(x, w), /^Error: linear: x \[2,3\] does not match w \[4,5\]/);
+        assert.throws(
+          () => gpu.tensor(new Float32Array(5), [2, 3]),
+          /tensor: 5 values for shape \[2,3\]/,
+        );
+        gpu.dispose(x);
+        assert.throws(() => gpu.softcap(x, 1), /softcap x: tensor used after dispose/);
+      });
+
+      test('description names the adapter and the kernels', () => {
+        assert.match(
+          gpu.description,
+          /WebGPU\/Dawn.*weights f(16|32).*linear: (subgroup-matrix|tiled f32).*gemv/,
+        );
+      });
+    });
+  }
+});

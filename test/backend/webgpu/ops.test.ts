@@ -1,0 +1,335 @@
+// Every WebGPU op except linear against the CPU backend, on seeded random inputs of awkward sizes
+// (T=5, C=37, ...), with every op output NaN-poisoned before the op writes it. Tolerance: 1e-5
+// relative (f32 arithmetic, different summation order) unless a test says otherwise.
+
+import { describe, test } from 'node:test';
+import type { AttentionOptions, Backend, Tensor } from '../../../src/backend/backend.js';
+import { F32_TOL, hostF16, hostF32, openGpuCases, parity, random, randomInts } from './harness.js';
+
+const setup = await openGpuCases();
+
+const f = (b: Backend, data: Float32Array, shape: number[]): Tensor => b.tensor(data, shape);
+const ints = (b: Backend, data: number[] | Int32Array): Tensor =>
+  b.tensor(Int32Array.from(data), [data.length]);
+
+describe('webgpu ops vs cpu', { skip: setup.skip }, () => {
+  // ops that read weights: every weight storage the adapter offers
+  for (const { label, gpu } of setup.cases) {
+    describe(label, () => {
+      test('embed and gatherRows', async () => {
+        const table = hostF16([23, 37]);
+        const ids = [0, 22, 5, 5, 13];
+        await parity(
+          gpu,
+          (b) => b.embed(b.weight('embed', table), ints(b, ids), Math.sqrt(37)),
+          F32_TOL,
+          'embed',
+        );
+        const x = random(7 * 37);
+        await parity(
+          gpu,
+          (b) => b.gatherRows(f(b, x, [7, 37]), ints(b, [6, 0, 3])),
+          F32_TOL,
+          'gatherRows',
+        );
+      });
+
+      test('rowNorms', async () => {
+        const w = hostF16([19, 37]);
+        await parity(gpu, (b) => b.rowNorms(b.weight('w', w)), F32_TOL, 'rowNorms');
+      });
+
+      test('linearTransposed', async () => {
+        const w = hostF16([19, 37]);
+        for (const T of [1, 5]) {
+          const x = random(T * 19);
+          await parity(
+            gpu,
+            (b) => b.linearTransposed(f(b, x, [T, 19]), b.weight('w', w)),
+            F32_TOL,
+            `linearTransposed T=${T}`,
+          );
+        }
+      });
+
+      test('weights: f32 and bf16 host tensors', async () => {
+        const w32 = random(19 * 37);
+        const x = random(3 * 37);
+        // f32 host weights may be rounded to f16 on upload: compare against the f16 rounding
+        const tol = gpu.weightDType === 'f16' ? 2e-3 : F32_TOL;
+        await parity(
+          gpu,
+          (b) => b.linear(f(b, x, [3, 37]), b.weight('w32', hostF32([19, 37], w32))),
+          tol,
+          'f32 weight',
+        );
+        const bf = Uint16Array.from(
+          random(19 * 37),
+          (v) => new Uint32Array(new Float32Array([v]).buffer)[0] >>> 16,
+        );
+        const hostBf16 = {
+          shape: [19, 37],
+          dtype: 'bf16' as const,
+          bytes: new Uint8Array(bf.buffer),
+        };
+        await parity(
+          gpu,
+          (b) => b.linear(f(b, x, [3, 37]), b.weight('wbf16', hostBf16)),
+          F32_TOL,
+          'bf16 weight',
+        );
+      });
+    });
+  }
+
+  // ops on activations only: the kernels do not depend on the weight storage, one backend is enough
+  describe('activations', () => {
+    const gpu = setup.cases[0]?.gpu;
+    test('rmsNorm over rows and per head, offsets 0 and 1', async () => {
+      const x = random(5 * 37, -3, 3);
+      const w = hostF16([37]);
+      for (const offset of [0, 1]) {
+        await parity(
+          gpu,
+          (b) => b.rmsNorm(f(b, x, [5, 37]), b.weight('norm', w), 1e-6, offset),
+          F32_TOL,
+          `rmsNorm offset ${offset}`,
+        );
+      }
+      const q = random(5 * 3 * 10);
+      const wq = hostF16([10]);
+      await parity(
+        gpu,
+        (b) => b.rmsNorm(f(b, q, [5, 30]), b.weight('q_norm', wq), 1e-6, 0),
+        F32_TOL,
+        'rmsNorm per head',
+      );
+      const wide = random(3 * 1000);
+      const ww = hostF16([1000]);
+      await parity(
+        gpu,
+        (b) => b.rmsNorm(f(b, wide, [3, 1000]), b.weight('wide', ww), 1e-5, 0),
+        F32_TOL,
+        'rmsNorm wide',
+      );
+    });
+
+    test('rope: full and partial rotary, attention factor', async () => {
+      const heads = 3;
+      const D = 10;
+      const positions = [0, 1, 7, 300, 40000];
+      const x = random(5 * heads * D);
+      for (const [rotaryDim, factor] of [
+        [10, 1],
+        [6, 1.3],
+      ]) {
+        const invFreq = Float32Array.from(
+          { length: rotaryDim / 2 },
+          (_, i) => 10000 ** ((-2 * i) / rotaryDim),
+        );
+        await parity(
+          gpu,
+          (b) => {
+            const t = f(b, x, [5, heads * D]);
+            b.rope(
+              t,
+              ints(b, positions),
+              heads,
+              D,
+              f(b, invFreq, [rotaryDim / 2]),
+              rotaryDim,
+              factor,
+            );
+            return t;
+          },
+          F32_TOL,
+          `rope rotaryDim ${rotaryDim}`,
+        );
+      }
+    });
+
+    describe('cacheWrite and attention', () => {
+      // two sequences of a ragged batch: seq 0 rows at positions 4..6, seq 1 at 2..3; the cache
+      // already holds earlier positions (random), as after a previous step
+      const S = 2;
+      const P = 11;
+      const K = 2;
+      const H = 6;
+      const seq = [0, 0, 0, 1, 1];
+      const pos = [4, 5, 6, 2, 3];
+      for (const D of [20, 72]) {
+        const cacheK = random(S * P * K * D);
+        const cacheV = random(S * P * K * D);
+        const newK = random(5 * K * D);
+        const newV = random(5 * K * D);
+        const q = random(5 * H * D, -2, 2);
+        const run = (b: Backend, opts: AttentionOptions): Tensor => {
+          const k = f(b, cacheK, [S, P, K * D]);
+          const v = f(b, cacheV, [S, P, K * D]);
+          b.cacheWrite(k, f(b, newK, [5, K * D]), ints(b, seq), ints(b, pos));
+          b.cacheWrite(v, f(b, newV, [5, K * D]), ints(b, seq), ints(b, pos));
+          return b.attention(f(b, q, [5, H * D]), k, v, ints(b, seq), ints(b, pos), opts);
+        };
+        const base = {
+          numHeads: H,
+          numKvHeads: K,
+          headDim: D,
+          scale: D ** -0.5,
+          slidingWindow: null,
+          softcap: null,
+        };
+        test(`cacheWrite D=${D}`, async () => {
+          await parity(
+            gpu,
+            (b) => {
+              const k = f(b, cacheK, [S, P, K * D]);
+              b.cacheWrite(k, f(b, newK, [5, K * D]), ints(b, seq), ints(b, pos));
+              return k;
+            },
+            0,
+            'cacheWrite',
+          );
+        });
+        test(`attention D=${D}: causal, sliding window, soft-capping`, async () => {
+          await parity(gpu, (b) => run(b, base), F32_TOL, 'attention causal');
+          await parity(
+            gpu,
+            (b) => run(b, { ...base, slidingWindow: 3 }),
+            F32_TOL,
+            'attention window 3',
+          );
+          await parity(gpu, (b) => run(b, { ...base, softcap: 0.5 }), F32_TOL, 'attention softcap');
+        });
+      }
+      test('attention over more positions than one block (online softmax across blocks)', async () => {
+        const D = 16;
+        const Pl = 150;
+        const cacheK = random(Pl * K * D, -2, 2);
+        const cacheV = random(Pl * K * D);
+        const lseq = [0, 0, 0];
+        const lpos = [63, 64, 149];
+        const q = random(3 * H * D, -2, 2);
+        const opts = {
+          numHeads: H,
+          numKvHeads: K,
+          headDim: D,
+          scale: 0.25,
+          slidingWindow: null,
+          softcap: null,
+        };
+        const run = (b: Backend, o: AttentionOptions): Tensor =>
+          b.attention(
+            f(b, q, [3, H * D]),
+            f(b, cacheK, [1, Pl, K * D]),
+            f(b, cacheV, [1, Pl, K * D]),
+            ints(b, lseq),
+            ints(b, lpos),
+            o,
+          );
+        await parity(gpu, (b) => run(b, opts), F32_TOL, 'attention long');
+        await parity(
+          gpu,
+          (b) => run(b, { ...opts, slidingWindow: 70 }),
+          F32_TOL,
+          'attention long window',
+        );
+      });
+    });
+
+    test('gatedActivation (SiLU, GELU-tanh), addInPlace, softcap', async () => {
+      const gate = random(5 * 37, -6, 6);
+      const up = random(5 * 37);
+      for (const act of ['silu', 'gelu_tanh'] as const) {
+        await parity(
+          gpu,
+          (b) => b.gatedActivation(f(b, gate, [5, 37]), f(b, up, [5, 37]), act),
+          F32_TOL,
+          act,
+        );
+      }
+      await parity(
+        gpu,
+        (b) => {
+          const a = f(b, gate, [5, 37]);
+          b.addInPlace(a, f(b, up, [5, 37]));
+          return a;
+        },
+        F32_TOL,
+        'addInPlace',
+      );
+      const logits = random(5 * 37, -100, 100);
+      await parity(
+        gpu,
+        (b) => {
+          const x = f(b, logits, [5, 37]);
+          b.softcap(x, 30);
+          return x;
+        },
+        F32_TOL,
+        'softcap',
+      );
+    });
+
+    test('ablate: modes none/pre/full, one plan and per-row plans', async () => {
+      const T = 5;
+      const C = 37;
+      const Pn = 3;
+      const y = random(T * C);
+      const dirs = random(Pn * C);
+      const weights = random(Pn, 0, 1.5);
+      const inverseNorm = random(C, 0.5, 2);
+      const outScale = random(Pn * C, 0.5, 2);
+      const plan = [2, 0, 1, 1, 2];
+      for (const [mode, norms] of [
+        ['none', false],
+        ['full', true],
+      ] as const) {
+        for (const perRow of [false, true]) {
+          await parity(
+            gpu,
+            (b) => {
+              const t = f(b, y, [T, C]);
+              const ablation = {
+                directions: f(b, dirs, [Pn, C]),
+                weights: f(b, weights, [Pn]),
+                inverseNorm: norms ? f(b, inverseNorm, [C]) : null,
+                outScale: norms ? f(b, outScale, [Pn, C]) : null,
+              };
+              b.ablate(t, ablation, perRow ? ints(b, plan) : null);
+              return t;
+            },
+            F32_TOL,
+            `ablate ${mode} ${perRow ? 'per-row plans' : 'plan 0'}`,
+          );
+        }
+      }
+    });
+
+    test('logSoftmax, argmax (ties → lowest index), klDivergence over a large odd vocabulary', async () => {
+      const R = 3;
+      const V = 1531;
+      const x = random(R * V, -20, 20);
+      x[V + 17] = 50; // a tie in row 1: the lower index must win
+      x[V + 900] = 50;
+      await parity(gpu, (b) => b.logSoftmax(f(b, x, [R, V])), F32_TOL, 'logSoftmax');
+      await parity(gpu, (b) => b.argmax(f(b, x, [R, V])), 0, 'argmax');
+      const y = random(R * V, -20, 20);
+      await parity(
+        gpu,
+        (b) => b.klDivergence(b.logSoftmax(f(b, x, [R, V])), b.logSoftmax(f(b, y, [R, V]))),
+        1e-4, // a sum of V terms of mixed sign: relative to the result, not to each term
+        'klDivergence',
+      );
+    });
+
+    test('argmax on more rows than one grid dimension holds', async () => {
+      const R = 66000;
+      const x = randomInts(R * 3, 0, 4);
+      await parity(gpu, (b) => b.argmax(f(b, Float32Array.from(x), [R, 3])), 0, 'argmax 2-D grid');
+    });
+
+    test('zeros are zero even with poisoned outputs', async () => {
+      await parity(gpu, (b) => b.zeros([3, 37], 'f32'), 0, 'zeros');
+    });
+  });
+});

@@ -36,7 +36,9 @@ export class ConfigReader {
         `${this.path}: missing required key "${key}" (a positive integer); is this a transformers model's config.json?`,
       );
     }
-    return this.int(key, 0);
+    const v = this.int(key, 0);
+    if (v === 0) this.fail(key, 'a positive integer');
+    return v;
   }
 
   /** absent or null → fallback */

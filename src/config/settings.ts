@@ -112,9 +112,9 @@ export function readTomlSettings(path: string): Record<string, unknown> {
   for (const [key, value] of Object.entries(doc)) {
     const isSection =
       SETTINGS.some((s) => s.section === key) && typeof value === 'object' && !Array.isArray(value);
-    for (const [k, v] of isSection
+    for (const [k, v] of (isSection
       ? Object.entries(value as Record<string, unknown>)
-      : [[key, value]]) {
+      : [[key, value]]) as [string, unknown][]) {
       const setting = SETTINGS.find((s) => s.key === k);
       if (!setting)
         throw new Error(`${path}: unknown key '${k}' (see \`candor run --help\` for every key)`);

@@ -46,16 +46,14 @@ test('dashboard shows the trials and updates when a trial finishes', {
   try {
     const page = await browser.newPage();
     await page.goto(dashboard.url);
-    await page.waitForFunction(
-      () => document.querySelectorAll('#trials tr[data-trial]').length === 3,
-    );
+    await page.waitForFunction("document.querySelectorAll('#trials tr[data-trial]').length === 3");
     assert.equal(await page.locator('#scatter canvas').count(), 1, 'the Pareto scatter is drawn');
     assert.equal(await page.locator('#kernel canvas').count(), 1, 'the kernel chart is drawn');
     assert.match((await page.textContent('#status')) ?? '', /3 of 3 trials finished/);
 
     dashboard.update(fixtureState(4));
     await page.waitForFunction(
-      () => document.querySelectorAll('#trials tr[data-trial]').length === 4,
+      "document.querySelectorAll('#trials tr[data-trial]').length === 4",
       null,
       { timeout: 5000 },
     );

@@ -137,15 +137,16 @@ Optuna's defaults with \`multivariate=True\`: 10 random startup trials, 24 candi
 min(⌈0.1 n⌉, 25), prior weight 1, magic clip. Device: ${DEVICE}. Date ${DATE}.
 Command: \`${COMMAND}\` (with \`CANDOR_OPTUNA_PYTHON=/path/to/python\` for the Optuna column${optunaVersion ? `; Optuna ${optunaVersion}` : ''}).
 
-| problem | Candor TPE | random search | Optuna TPE | TPE vs random | time per run |
+| problem | Candor TPE | random search | Optuna TPE | TPE vs random | Candor time per run |
 |---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Problems and reference points: ${problems.map((p) => p.source).join('; ')}. ZDT and DTLZ2 reference
-points follow BoTorch's test functions; the true fronts give hypervolume 120.667 (ZDT1),
+Problems and reference points: ${problems.map((p) => p.source).join('; ')}. The true fronts give
+hypervolume 120.667 (ZDT1),
 120.333 (ZDT2) and 1.331 − π/6 = 0.807 (DTLZ2). The synthetic problem is a stand-in for Candor's
 surface (refusals fall once the ablation near a good layer passes a threshold; KL grows with the
-squared weights), with noise fixed by the parameters.
+squared weights), with noise fixed by the parameters. Times are wall-clock on a 2-core machine
+shared with other jobs; Optuna's runs (not timed here) include starting Python.
 
 Published figures for Optuna's TPE on these problems at this budget: none found. Optuna's own
 multi-objective benchmarks (optuna/optuna PR #2688: WFG1–9, 250 trials; PR #3271: ZDT1/ZDT2 plots,

@@ -170,7 +170,9 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
       trials: trials.map((t) => ({
         number: t.number,
         state: t.state,
-        values: t.values ? { refusals: t.values[0], kl: t.values[1] } : ({} as Record<string, number>),
+        values: t.values
+          ? { refusals: t.values[0], kl: t.values[1] }
+          : ({} as Record<string, number>),
         params: t.params as Record<string, number | string>,
         pareto: front.has(t.number),
       })),

@@ -85,7 +85,11 @@ async function save(t: Trial, ctx: PostRunContext, output: string): Promise<void
     await exportHfFolder(common);
     ctx.io.progress.info(`model saved in ${output}`);
   }
-  await writeFileSafely(`${output}.plan.json`, `${JSON.stringify(planToJson(plan), null, 1)}\n`, true);
+  await writeFileSafely(
+    `${output}.plan.json`,
+    `${JSON.stringify(planToJson(plan), null, 1)}\n`,
+    true,
+  );
   process.stdout.write(`${output}\n`);
 }
 

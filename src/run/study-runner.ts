@@ -86,6 +86,9 @@ export async function runStudy(options: StudyRunnerOptions): Promise<void> {
         secondsPerTrial,
       );
       options.onTrial?.(done);
+      // The CPU backend computes without ever waiting on I/O, so signals (Ctrl-C) and the
+      // dashboard's requests are only served if the loop hands the event loop a turn.
+      await new Promise((resolve) => setImmediate(resolve));
     } catch (err) {
       await study.tell(trial.number, 'failed', { reason: (err as Error).message });
       throw err;

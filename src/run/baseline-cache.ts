@@ -39,7 +39,7 @@ export function writeBaseline(path: string, key: string, rows: readonly Float32A
     `${JSON.stringify({ magic: MAGIC, key, rows: rows.length, vocab })}\n`,
   );
   const body = new Float32Array(rows.length * vocab);
-  rows.forEach((row, i) => body.set(row, i * vocab));
+  for (const [i, row] of rows.entries()) body.set(row, i * vocab);
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, Buffer.concat([header, Buffer.from(body.buffer)]));
   renameSync(tmp, path);

@@ -40,19 +40,6 @@ export class TrialEvaluator {
     private readonly options: EvaluatorOptions,
   ) {}
 
-  /** The original model's next-token log-probabilities on the harmless prompts (S×V). */
-  static async baselineLogProbs(
-    engine: Engine,
-    harmless: number[][],
-    batchSize?: number,
-  ): Promise<Float32Array> {
-    const rows = await engine.nextTokenLogProbs(harmless, { batchSize });
-    const V = engine.spec.vocabSize;
-    const out = new Float32Array(rows.length * V);
-    rows.forEach((row, i) => out.set(row, i * V));
-    return out;
-  }
-
   /** The same judge on other prompts (e.g. `evaluate` on another prompt set). */
   withPrompts(prompts: Partial<EvaluationPrompts>): TrialEvaluator {
     return new TrialEvaluator(

@@ -111,7 +111,6 @@ export async function exportHfFolder(opts: ExportOptions): Promise<{ notes: stri
     await writeFolder(opts.output, opts.force, async (dir) => {
       for (const [shardName, file] of checkpoint.shards) {
         const entries: [string, TensorSource][] = [...file.tensors].map(([name, info]) => {
-          const t = file.read.bind(file);
           const produce = producers.get(name);
           const source: TensorSource = {
             shape: [...info.shape],
@@ -121,7 +120,7 @@ export async function exportHfFolder(opts: ExportOptions): Promise<{ notes: stri
                   log(`baking ${name}`);
                   return (await produce()).bytes;
                 }
-              : async () => (await t(name)).bytes,
+              : async () => (await file.read(name)).bytes,
           };
           return [name, source];
         });

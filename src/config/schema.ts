@@ -60,6 +60,13 @@ export const SETTINGS: readonly Setting[] = [
   },
   // prompts
   {
+    key: 'profile',
+    section: 'prompts',
+    type: { kind: 'string' },
+    default: 'censorship',
+    help: 'behaviour profile (built-in name or .toml file) supplying prompt sets, judge and response length; see `candor profiles`',
+  },
+  {
     key: 'harmful_prompts',
     section: 'prompts',
     type: { kind: 'string' },

@@ -15,6 +15,8 @@ import { findResponsePrefix } from '../judge/prefix.js';
 import { openModel } from '../model/open.js';
 import { hereticSearchSpace } from '../optimize/space.js';
 import { defaultStudyPath, Study, type Trial } from '../optimize/study.js';
+import { profileOf } from '../profile/profile.js';
+import { loadProfilePrompts } from '../profile/prompts.js';
 import { loadTokenizer } from '../tokenize/tokenizer.js';
 import { type Dashboard, type DashboardState, startDashboard } from '../ui/dashboard/server.js';
 import type { Progress } from '../ui/progress.js';
@@ -22,7 +24,7 @@ import { baselineKey, readBaseline, writeBaseline } from './baseline-cache.js';
 import { benchmarkBatchSize } from './batch-size.js';
 import { resolveModelDir } from './model-source.js';
 import { type PostRunContext, postRunActions } from './post-run.js';
-import { loadRunPrompts, PromptEncoder } from './prompts.js';
+import { PromptEncoder } from './prompts.js';
 import { selectTrial, sortedFront } from './select.js';
 import { REFUSAL_OBJECTIVES, runStudy } from './study-runner.js';
 import { TrialEvaluator } from './trial-evaluator.js';
@@ -53,8 +55,9 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
   const engine = await Engine.load(backend, model);
   await model.close();
 
-  progress.stage('prompts');
-  const prompts = await loadRunPrompts(s);
+  const profile = profileOf(s);
+  progress.stage(`prompts (profile ${profile.name})`);
+  const { prompts, records: promptSets } = await loadProfilePrompts(s, profile);
   const markers = new RefusalMarkers({ markers: s.refusal_markers });
   const decode = (ids: readonly number[]) =>
     tokenizer.decode([...ids], { skipSpecialTokens: true });
@@ -240,6 +243,14 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
     harmfulEvalCount: harmfulEval.length,
     harmlessEvalCount: harmlessEval.length,
     pick: (choice) => selectTrial(trials, front, choice, s.max_kl),
+    reproduction: {
+      profile,
+      promptSets,
+      directions,
+      means,
+      separation,
+      directionPrompts: { harmful: prompts.harmful.length, harmless: prompts.harmless.length },
+    },
   };
   try {
     return await postRunActions(context);

@@ -18,6 +18,7 @@ import { chatLoop } from '../ui/chat.js';
 import type { AutoRunIO } from './auto-run.js';
 import type { ModelSource } from './model-source.js';
 import { loadPromptList, type PromptEncoder } from './prompts.js';
+import { type ReproductionInputs, writeReproduction } from './reproduce.js';
 import type { TrialEvaluator, TrialScores } from './trial-evaluator.js';
 
 export interface PostRunContext {
@@ -39,6 +40,8 @@ export interface PostRunContext {
   harmfulEvalCount: number;
   harmlessEvalCount: number;
   pick: (choice: string) => Trial;
+  /** profile, prompt sets and directions, for reproduce.json (written when present) */
+  reproduction?: ReproductionInputs;
 }
 
 function describe(t: Trial, ctx: PostRunContext): string {
@@ -84,6 +87,16 @@ async function save(t: Trial, ctx: PostRunContext, output: string): Promise<void
   } else {
     await exportHfFolder(common);
     ctx.io.progress.info(`model saved in ${output}`);
+  }
+  if (ctx.reproduction) {
+    await writeReproduction({
+      output,
+      settings: s,
+      source: ctx.source,
+      trial: { number: t.number, params: t.params, values: t.values ?? null },
+      backend: { name: ctx.engine.backend.name, description: ctx.engine.backend.description },
+      inputs: ctx.reproduction,
+    });
   }
   await writeFileSafely(
     `${output}.plan.json`,

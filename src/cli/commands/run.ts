@@ -4,7 +4,8 @@
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from '@commander-js/extra-typings';
 import { SETTINGS } from '../../config/schema.js';
-import { flagName, resolveSettings } from '../../config/settings.js';
+import { flagName } from '../../config/settings.js';
+import { resolveProfiledSettings } from '../../profile/profile.js';
 import { autoRun } from '../../run/auto-run.js';
 import { Progress } from '../../ui/progress.js';
 
@@ -38,7 +39,8 @@ command.action(async (model, options) => {
     ];
     if (value !== undefined) flags[s.key] = value;
   }
-  const settings = resolveSettings({
+  // defaults < profile < candor.toml < environment < flags
+  const { settings } = resolveProfiledSettings({
     configPath: (options as { config?: string }).config ?? null,
     env: process.env,
     flags,

@@ -1,0 +1,50 @@
+// The run's four prompt sets loaded with the profile's prefixes and suffixes, and a record of
+// each (its spec, affixes, count and the sha256 of the resolved texts) for reproduce.json.
+
+import { createHash } from 'node:crypto';
+import type { RunSettings } from '../config/settings.js';
+import { loadPrompts, parsePromptSetSpec } from '../data/prompts.js';
+import type { RunPrompts } from '../run/prompts.js';
+import { PROMPT_SET_KEYS, type Profile, type PromptSetKey } from './profile.js';
+
+export interface PromptSetRecord {
+  spec: string;
+  prefix?: string;
+  suffix?: string;
+  count: number;
+  /** sha256 of the resolved prompt texts, each followed by a NUL byte */
+  sha256: string;
+}
+
+export function promptTextsSha256(texts: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const t of texts) hash.update(t).update('\0');
+  return hash.digest('hex');
+}
+
+async function loadSet(
+  spec: string,
+  affix: { prefix?: string; suffix?: string } | undefined,
+): Promise<string[]> {
+  const parsed = { ...parsePromptSetSpec(spec), ...(affix ?? {}) };
+  return (await loadPrompts(parsed)).map((p) => p.text);
+}
+
+export async function loadProfilePrompts(
+  s: RunSettings,
+  profile: Profile,
+): Promise<{ prompts: RunPrompts; records: Record<PromptSetKey, PromptSetRecord> }> {
+  const keys = Object.keys(PROMPT_SET_KEYS) as PromptSetKey[];
+  const texts = await Promise.all(keys.map((k) => loadSet(s[k], profile.affixes[k])));
+  const records = {} as Record<PromptSetKey, PromptSetRecord>;
+  keys.forEach((k, i) => {
+    records[k] = {
+      spec: s[k],
+      ...(profile.affixes[k] ?? {}),
+      count: texts[i].length,
+      sha256: promptTextsSha256(texts[i]),
+    };
+  });
+  const [harmful, harmless, harmfulEval, harmlessEval] = texts;
+  return { prompts: { harmful, harmless, harmfulEval, harmlessEval }, records };
+}

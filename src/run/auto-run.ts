@@ -4,8 +4,8 @@
 
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { formatSeparationTable, separationDiagnostics } from '../ablate/diagnostics.js';
-import { collectResidualStats, refusalDirections } from '../ablate/directions.js';
+import { formatSeparationTable } from '../ablate/diagnostics.js';
+import { measureDirections } from '../ablate/directions-report.js';
 import type { AblationPlan } from '../ablate/plan.js';
 import { selectBackend } from '../backend/select.js';
 import type { RunSettings } from '../config/settings.js';
@@ -90,25 +90,21 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
   );
 
   progress.stage('refusal directions');
-  const statsOptions = { winsorize: s.winsorize, sampleSize: 64, batchSize };
-  const states = spec.numLayers + 1;
-  const harmfulStats = await collectResidualStats(
+  const report = await measureDirections(
     engine,
     plainEncoder.encode(prompts.harmful),
-    states,
-    spec.hiddenSize,
-    statsOptions,
-  );
-  const harmlessStats = await collectResidualStats(
-    engine,
     plainEncoder.encode(prompts.harmless),
-    states,
-    spec.hiddenSize,
-    statsOptions,
+    {
+      method: s.direction_method,
+      winsorize: s.winsorize,
+      sampleSize: 64,
+      batchSize,
+      states: spec.numLayers + 1,
+      hiddenSize: spec.hiddenSize,
+    },
   );
-  const means = { harmful: harmfulStats.means, harmless: harmlessStats.means };
-  const directions = refusalDirections(means.harmful, means.harmless, s.direction_method);
-  const separation = separationDiagnostics(harmfulStats, harmlessStats);
+  const means = { harmful: report.harmful.means, harmless: report.harmless.means };
+  const { directions, diagnostics: separation } = report;
   process.stderr.write(`${formatSeparationTable(separation)}\n`);
 
   const output = resolve(s.output ?? `${basename(source.dir.replace(/\/+$/, ''))}-candor`);

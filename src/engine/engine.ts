@@ -1,11 +1,18 @@
 // The engine: a model's weights on a backend, and the batched passes the stages above need —
-// greedy generation (prefill + KV-cached decode, early exit), residual capture, next-token
-// log-probabilities and KL divergence to a baseline — all with optional run-time ablation.
+// greedy generation (prefill + KV-cached decode, early exit), residual capture, next-token and
+// continuation log-probabilities and KL divergence to a baseline — all with optional run-time
+// ablation.
 
 import type { RuntimeAblation } from '../ablate/plan.js';
 import type { Backend, HostTensor, Tensor } from '../backend/backend.js';
 import type { ModelSpec, ModelWeights } from '../model/spec.js';
-import { defaultBatchSize, maxRowsPerStep, prefillSteps, splitBatches } from './batches.js';
+import {
+  defaultBatchSize,
+  maxRowsPerStep,
+  type PrefillStep,
+  prefillSteps,
+  splitBatches,
+} from './batches.js';
 import { forwardStep, type LoadedModel, type StepOutput } from './forward.js';
 import { KvCache } from './kv-cache.js';
 import type { AblationChoice, ForwardOptions, GenerateOptions, GenerateResult } from './types.js';
@@ -182,6 +189,59 @@ export class Engine {
     return out;
   }
 
+  /**
+   * Log-probability of each token of `continuations[i]` after `prompts[i]` and the tokens before
+   * it (teacher forcing): log p(c_t | prompt, c_<t), one array per prompt. Perplexity of a
+   * response under another model (or without the edit) comes from these.
+   */
+  async continuationLogProbs(
+    prompts: number[][],
+    continuations: number[][],
+    opts: ForwardOptions = {},
+  ): Promise<Float32Array[]> {
+    if (continuations.length !== prompts.length) {
+      throw new Error(
+        `continuationLogProbs: ${continuations.length} continuations for ${prompts.length} prompts`,
+      );
+    }
+    // The last continuation token is only predicted, never fed.
+    const fed = prompts.map((p, i) => [...p, ...continuations[i].slice(0, -1)]);
+    const abl = this.resolveAblation(fed, opts.ablation);
+    const V = this.spec.vocabSize;
+    const result = continuations.map((c) => new Float32Array(c.length));
+    await this.eachBatch(fed, 0, opts.batchSize, async (batch, cache) => {
+      /** logit rows of a step and, per row, [prompt, continuation index] of its target */
+      const logitTargets = (step: PrefillStep) => {
+        const rows: number[] = [];
+        const targets: [number, number][] = [];
+        for (let t = 0; t < step.ids.length; t++) {
+          const i = batch[step.seq[t]];
+          // the row at the prompt's last token predicts c_0, the next one c_1, ...
+          const k = step.pos[t] - (prompts[i].length - 1);
+          if (k >= 0 && k < continuations[i].length) {
+            rows.push(t);
+            targets.push([i, k]);
+          }
+        }
+        return { rows: Int32Array.from(rows), targets };
+      };
+      const rowsOf = (step: PrefillStep) => ({
+        logitRows: logitTargets(step).rows,
+        captureRows: null,
+      });
+      await this.prefillRows(fed, batch, cache, abl, rowsOf, async (step, out) => {
+        if (!out.logits) return;
+        const logProbs = this.backend.logSoftmax(out.logits);
+        const values = (await this.backend.read(logProbs)) as Float32Array;
+        this.backend.dispose(logProbs);
+        for (const [r, [i, k]] of logitTargets(step).targets.entries()) {
+          result[i][k] = values[r * V + continuations[i][k]];
+        }
+      });
+    });
+    return result;
+  }
+
   /** Free the weights (a shared tied embedding once). */
   dispose(): void {
     const { embedding, layers, finalNorm, lmHead } = this.weights;
@@ -247,6 +307,30 @@ export class Engine {
     mode: 'capture' | null,
     consume: (seqs: number[], out: StepOutput) => Promise<void>,
   ): Promise<void> {
+    await this.prefillRows(
+      prompts,
+      batch,
+      cache,
+      abl,
+      (step) =>
+        mode === 'capture'
+          ? { logitRows: new Int32Array(0), captureRows: step.lastRows }
+          : { logitRows: step.lastRows, captureRows: null },
+      async (step, out) => {
+        if (step.lastSeqs.length > 0) await consume(step.lastSeqs, out);
+      },
+    );
+  }
+
+  /** The prefill steps of a batch, with the logit and capture rows that `rowsOf` picks per step. */
+  private async prefillRows(
+    prompts: number[][],
+    batch: number[],
+    cache: KvCache,
+    abl: CallAblation,
+    rowsOf: (step: PrefillStep) => { logitRows: Int32Array; captureRows: Int32Array | null },
+    consume: (step: PrefillStep, out: StepOutput) => Promise<void>,
+  ): Promise<void> {
     const steps = prefillSteps(
       batch.map((i) => prompts[i]),
       this.maxRows,
@@ -260,12 +344,11 @@ export class Engine {
           abl,
           Array.from(step.seq, (s) => batch[s]),
         ),
-        logitRows: mode === 'capture' ? new Int32Array(0) : step.lastRows,
-        captureRows: mode === 'capture' ? step.lastRows : null,
+        ...rowsOf(step),
       };
       const out = forwardStep(this.model, cache, rows, abl.ablation);
       try {
-        if (step.lastSeqs.length > 0) await consume(step.lastSeqs, out);
+        await consume(step, out);
       } finally {
         if (out.logits) this.backend.dispose(out.logits);
         for (const t of out.captures ?? []) this.backend.dispose(t);

@@ -1,0 +1,137 @@
+// `candor detect MODEL`: the censorship diagnosis. Greedy responses to censored prompts (and to
+// harmless ones as a control) are sorted into refusal categories, overall and per topic, and a
+// verdict names the remedy: ablation for a refusing model, preference tuning for a biased one.
+
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { BACKEND_CHOICES, selectBackend } from '../../backend/select.js';
+import { resolveSettings } from '../../config/settings.js';
+import { loadPrompts, type Prompt } from '../../data/prompts.js';
+import { RefusalCategorizer } from '../../judge/categories.js';
+import { diagnose, formatDiagnosis } from '../../judge/detect.js';
+import {
+  greedyResponses,
+  judgingEncoder,
+  openForJudging,
+  withEngine,
+} from '../../judge/judged-model.js';
+import { RefusalMarkers } from '../../judge/markers.js';
+import { judgeResponses } from '../../judge/verdicts.js';
+
+function wholeNumber(flag: string, min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) {
+      throw new InvalidArgumentError(`${flag} ${value} is not a whole number of at least ${min}`);
+    }
+    return n;
+  };
+}
+
+export const command = new Command('detect')
+  .description('diagnose censorship: refusal categories per topic, examples, verdict and remedy')
+  .argument('<model>', 'Hugging Face model id or local folder')
+  .option(
+    '--prompts <spec>',
+    'censored prompts, with "topic" (and "facts") where known (default: censored-topics:eval)',
+  )
+  .option('--harmless <spec>', 'control prompts a model should answer (default: harmless:eval)')
+  .option(
+    '--system-prompt <text>',
+    'system prompt of every conversation (default: the run setting)',
+  )
+  .option(
+    '--max-new-tokens <n>',
+    'most tokens per response (default: the run setting max_response_tokens, 100)',
+    wholeNumber('--max-new-tokens', 1),
+  )
+  .option('--examples <n>', 'example responses shown per category', wholeNumber('--examples', 0), 2)
+  .addOption(new Option('--backend <name>', 'where the model runs').choices(BACKEND_CHOICES))
+  .option(
+    '--batch-size <n>',
+    'prompts run at once (default: chosen from memory)',
+    wholeNumber('--batch-size', 1),
+  )
+  .option('--config <file>', 'settings file (default: ./candor.toml if present)')
+  .option('--json', 'print the diagnosis as one JSON object', false)
+  .action(async (modelArg, opts) => {
+    const flags: Record<string, unknown> = {
+      harmful_eval: opts.prompts,
+      harmless_eval: opts.harmless,
+      system_prompt: opts.systemPrompt,
+      max_response_tokens: opts.maxNewTokens,
+      backend: opts.backend,
+    };
+    for (const key of Object.keys(flags)) if (flags[key] === undefined) delete flags[key];
+    const s = resolveSettings({ configPath: opts.config ?? null, env: process.env, flags });
+    const log = (line: string): void => {
+      process.stderr.write(`${line}\n`);
+    };
+    const judges = {
+      markers: new RefusalMarkers({ markers: s.refusal_markers }),
+      categorizer: new RefusalCategorizer(),
+    };
+    const model = await openForJudging(modelArg, s);
+    try {
+      const [censored, harmless]: Prompt[][] = await Promise.all([
+        loadPrompts(s.harmful_eval),
+        loadPrompts(s.harmless_eval),
+      ]);
+      log(
+        `${modelArg}: ${censored.length} censored prompts (${s.harmful_eval}), ${harmless.length} harmless (${s.harmless_eval})`,
+      );
+      const backend = await selectBackend(s.backend, log);
+      try {
+        const run = {
+          maxNewTokens: s.max_response_tokens,
+          batchSize: opts.batchSize,
+          ablation: null,
+        };
+        const texts = [censored.map((p) => p.text), harmless.map((p) => p.text)];
+        const { prefix, answers, control } = await withEngine(backend, model, async (engine) => {
+          const { encoder, prefix } = await judgingEncoder(
+            engine,
+            model.tokenizer,
+            s.system_prompt,
+            texts,
+            run,
+            log,
+          );
+          log('responses to the censored prompts');
+          const answers = await greedyResponses(
+            engine,
+            model.tokenizer,
+            encoder.encode(texts[0]),
+            run,
+          );
+          log('responses to the harmless prompts');
+          const control = await greedyResponses(
+            engine,
+            model.tokenizer,
+            encoder.encode(texts[1]),
+            run,
+          );
+          return { prefix, answers, control };
+        });
+        const diagnosis = diagnose(
+          judgeResponses(censored, answers.texts, judges),
+          judgeResponses(harmless, control.texts, judges),
+          { examples: opts.examples },
+        );
+        const header = {
+          model: modelArg,
+          prompts: s.harmful_eval,
+          harmless: s.harmless_eval,
+          response_prefix: prefix,
+        };
+        process.stdout.write(
+          opts.json
+            ? `${JSON.stringify({ ...header, ...diagnosis })}\n`
+            : `censorship diagnosis of ${modelArg} (${diagnosis.total} prompts from ${s.harmful_eval})\n\n${formatDiagnosis(diagnosis)}\n`,
+        );
+      } finally {
+        backend.destroy();
+      }
+    } finally {
+      await model.model.close();
+    }
+  });

@@ -1,0 +1,266 @@
+// `candor evaluate MODEL [--baseline ORIGINAL] [--plan plan.json]`: refusals (markers and
+// categories) on harmful prompts, KL to the baseline on harmless prompts, and removal rate,
+// coherence and informativeness against it; how two published models are compared.
+
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import type { AblationPlan } from '../../ablate/plan.js';
+import { checkPlanFitsModel, readPlanFile } from '../../ablate/plan-io.js';
+import { compileAblation, disposeAblation } from '../../ablate/runtime.js';
+import { BACKEND_CHOICES, selectBackend } from '../../backend/select.js';
+import { resolveSettings } from '../../config/settings.js';
+import { loadPrompts, type Prompt } from '../../data/prompts.js';
+import type { Engine } from '../../engine/engine.js';
+import { RefusalCategorizer } from '../../judge/categories.js';
+import { type BaselineKind, evaluationReport, formatEvaluation } from '../../judge/evaluate.js';
+import {
+  ablationChoice,
+  greedyResponses,
+  judgingEncoder,
+  type OpenedModel,
+  openForJudging,
+  type Responses,
+  withEngine,
+} from '../../judge/judged-model.js';
+import { RefusalMarkers } from '../../judge/markers.js';
+import { judgeResponses } from '../../judge/verdicts.js';
+import { checkSameVocabulary } from '../../judge/vocabulary.js';
+
+function positiveInt(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new InvalidArgumentError(`${flag} ${value} is not a positive integer`);
+    }
+    return n;
+  };
+}
+
+/** What the baseline contributes, on its own engine or on the model's without the plan. */
+interface BaselinePass {
+  responses: Responses;
+  /** first-token log-probabilities on the harmless prompts */
+  firstToken: Float32Array[];
+  /** log-probabilities of the evaluated model's response tokens */
+  responseLogProbs: Float32Array[];
+}
+
+async function baselinePass(
+  engine: Engine,
+  tokenizer: OpenedModel['tokenizer'],
+  harmful: number[][],
+  harmless: number[][],
+  evaluated: Responses,
+  opts: { maxNewTokens: number; batchSize?: number },
+): Promise<BaselinePass> {
+  const { batchSize } = opts;
+  return {
+    responses: await greedyResponses(engine, tokenizer, harmful, { ...opts, ablation: null }),
+    firstToken: await engine.nextTokenLogProbs(harmless, { batchSize }),
+    responseLogProbs: await engine.continuationLogProbs(harmful, evaluated.ids, { batchSize }),
+  };
+}
+
+interface EvaluatedPass {
+  responsePrefix: string;
+  harmfulIds: number[][];
+  harmlessIds: number[][];
+  responses: Responses;
+  /** first-token log-probabilities on the harmless prompts; null when there is no baseline */
+  firstToken: Float32Array[] | null;
+  /** the baseline's pass when it is this model without the plan */
+  withoutPlan: BaselinePass | null;
+}
+
+/** Everything the evaluated model (with its plan, if any) contributes, on one engine. */
+async function evaluatedPass(
+  engine: Engine,
+  model: OpenedModel,
+  plan: AblationPlan | null,
+  prompts: { harmful: string[]; harmless: string[] },
+  settings: { systemPrompt: string; baseline: BaselineKind },
+  run: { maxNewTokens: number; batchSize?: number },
+  log: (line: string) => void,
+): Promise<EvaluatedPass> {
+  const { backend } = engine;
+  const ablation = plan ? await compileAblation(backend, engine.weights, [plan]) : null;
+  try {
+    const { encoder, prefix } = await judgingEncoder(
+      engine,
+      model.tokenizer,
+      settings.systemPrompt,
+      [prompts.harmful, prompts.harmless],
+      { batchSize: run.batchSize, ablation },
+      log,
+    );
+    const harmfulIds = encoder.encode(prompts.harmful);
+    const harmlessIds = encoder.encode(prompts.harmless);
+    log(`responses of ${model.name}${plan ? ' with the plan' : ''}`);
+    const responses = await greedyResponses(engine, model.tokenizer, harmfulIds, {
+      ...run,
+      ablation,
+    });
+    const firstToken =
+      settings.baseline === 'none'
+        ? null
+        : await engine.nextTokenLogProbs(harmlessIds, {
+            batchSize: run.batchSize,
+            ablation: ablationChoice(ablation),
+          });
+    let withoutPlan: BaselinePass | null = null;
+    if (settings.baseline === 'plan') {
+      log(`baseline: ${model.name} without the plan`);
+      withoutPlan = await baselinePass(
+        engine,
+        model.tokenizer,
+        harmfulIds,
+        harmlessIds,
+        responses,
+        run,
+      );
+    }
+    return { responsePrefix: prefix, harmfulIds, harmlessIds, responses, firstToken, withoutPlan };
+  } finally {
+    if (ablation) disposeAblation(backend, ablation);
+  }
+}
+
+export const command = new Command('evaluate')
+  .description(
+    'refusals, KL divergence and quality metrics of MODEL against a baseline (another model, or MODEL without --plan)',
+  )
+  .argument('<model>', 'Hugging Face model id or local folder')
+  .option(
+    '--baseline <model>',
+    'the original model to compare with (must share the vocabulary); default: MODEL without --plan',
+  )
+  .option('--plan <file>', 'plan.json applied to MODEL at run time')
+  .option(
+    '--harmful <spec>',
+    'prompts on which refusals are counted (default: censored-topics:eval)',
+  )
+  .option(
+    '--harmless <spec>',
+    'prompts on which KL divergence is measured (default: harmless:eval)',
+  )
+  .option(
+    '--system-prompt <text>',
+    'system prompt of every conversation (default: the run setting)',
+  )
+  .option(
+    '--max-new-tokens <n>',
+    'most tokens per response (default: the run setting max_response_tokens, 100)',
+    positiveInt('--max-new-tokens'),
+  )
+  .addOption(new Option('--backend <name>', 'where the models run').choices(BACKEND_CHOICES))
+  .option(
+    '--batch-size <n>',
+    'prompts run at once (default: chosen from memory)',
+    positiveInt('--batch-size'),
+  )
+  .option('--config <file>', 'settings file (default: ./candor.toml if present)')
+  .option('--json', 'print the report as one JSON object, responses included', false)
+  .action(async (modelArg, opts) => {
+    // the run's settings give the defaults, so evaluate judges as the run did
+    const flags: Record<string, unknown> = {
+      harmful_eval: opts.harmful,
+      harmless_eval: opts.harmless,
+      system_prompt: opts.systemPrompt,
+      max_response_tokens: opts.maxNewTokens,
+      backend: opts.backend,
+    };
+    for (const key of Object.keys(flags)) if (flags[key] === undefined) delete flags[key];
+    const s = resolveSettings({ configPath: opts.config ?? null, env: process.env, flags });
+    const log = (line: string): void => {
+      process.stderr.write(`${line}\n`);
+    };
+    const plan: AblationPlan | null = opts.plan ? (await readPlanFile(opts.plan)).plan : null;
+    const judges = {
+      markers: new RefusalMarkers({ markers: s.refusal_markers }),
+      categorizer: new RefusalCategorizer(),
+    };
+    const run = { maxNewTokens: s.max_response_tokens, batchSize: opts.batchSize };
+
+    const opened: OpenedModel[] = [];
+    try {
+      const model = await openForJudging(modelArg, s);
+      opened.push(model);
+      const reference = opts.baseline ? await openForJudging(opts.baseline, s) : null;
+      if (reference) {
+        opened.push(reference);
+        checkSameVocabulary(
+          { name: modelArg, vocabSize: model.model.spec.vocabSize, tokenizer: model.tokenizer },
+          {
+            name: reference.name,
+            vocabSize: reference.model.spec.vocabSize,
+            tokenizer: reference.tokenizer,
+          },
+        );
+      }
+      const spec = model.model.spec;
+      if (plan && opts.plan) checkPlanFitsModel(plan, spec.numLayers, spec.hiddenSize, opts.plan);
+      const [harmful, harmless]: Prompt[][] = await Promise.all([
+        loadPrompts(s.harmful_eval),
+        loadPrompts(s.harmless_eval),
+      ]);
+      const baselineKind: BaselineKind = reference ? 'model' : plan ? 'plan' : 'none';
+      log(
+        `${modelArg}${opts.plan ? ` + ${opts.plan}` : ''}: ${harmful.length} harmful prompts (${s.harmful_eval}), ${harmless.length} harmless (${s.harmless_eval})`,
+      );
+
+      const backend = await selectBackend(s.backend, log);
+      try {
+        const texts = {
+          harmful: harmful.map((p) => p.text),
+          harmless: harmless.map((p) => p.text),
+        };
+        const evaluated = await withEngine(backend, model, (engine) =>
+          evaluatedPass(
+            engine,
+            model,
+            plan,
+            texts,
+            { systemPrompt: s.system_prompt, baseline: baselineKind },
+            run,
+            log,
+          ),
+        );
+        let base = evaluated.withoutPlan;
+        if (reference) {
+          log(`baseline: ${reference.name}`);
+          base = await withEngine(backend, reference, (engine) =>
+            baselinePass(
+              engine,
+              reference.tokenizer,
+              evaluated.harmfulIds,
+              evaluated.harmlessIds,
+              evaluated.responses,
+              run,
+            ),
+          );
+        }
+
+        const report = evaluationReport({
+          model: modelArg,
+          plan: opts.plan ?? null,
+          baseline: { kind: baselineKind, model: reference?.name ?? null },
+          harmful: s.harmful_eval,
+          harmless: s.harmless_eval,
+          responsePrefix: evaluated.responsePrefix,
+          items: judgeResponses(harmful, evaluated.responses.texts, judges),
+          baselineItems: base ? judgeResponses(harmful, base.responses.texts, judges) : null,
+          firstToken:
+            base && evaluated.firstToken
+              ? { baseline: base.firstToken, evaluated: evaluated.firstToken }
+              : null,
+          responseLogProbs: base?.responseLogProbs ?? null,
+        });
+        process.stdout.write(
+          opts.json ? `${JSON.stringify(report)}\n` : `${formatEvaluation(report)}\n`,
+        );
+      } finally {
+        backend.destroy();
+      }
+    } finally {
+      for (const o of opened) await o.model.close();
+    }
+  });

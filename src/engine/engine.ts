@@ -6,6 +6,7 @@
 import type { RuntimeAblation } from '../ablate/plan.js';
 import type { Backend, HostTensor, Tensor } from '../backend/backend.js';
 import type { ModelSpec, ModelWeights } from '../model/spec.js';
+import { Rng } from '../optimize/random.js';
 import {
   defaultBatchSize,
   maxRowsPerStep,
@@ -15,6 +16,7 @@ import {
 } from './batches.js';
 import { forwardStep, type LoadedModel, type StepOutput } from './forward.js';
 import { KvCache } from './kv-cache.js';
+import { checkSampling, sampleToken } from './sampling.js';
 import type { AblationChoice, ForwardOptions, GenerateOptions, GenerateResult } from './types.js';
 
 /** What Engine.load needs of an opened model (src/model/open.ts's OpenModel provides it). */
@@ -65,9 +67,25 @@ export class Engine {
     return new Engine(backend, source.spec, weights, options);
   }
 
-  /** Greedy continuation of every prompt (token ids), in prompt order. */
+  /** Greedy (or, with opts.sampling, sampled) continuation of every prompt, in prompt order. */
   async generate(prompts: number[][], opts: GenerateOptions): Promise<GenerateResult> {
     const abl = this.resolveAblation(prompts, opts.ablation);
+    if (opts.sampling) checkSampling(opts.sampling);
+    const sampling = opts.sampling?.temperature ? opts.sampling : null;
+    const rngs = sampling ? prompts.map((_, i) => Rng.forStream(sampling.seed, i)) : [];
+    /** the next token of each row of a step's logits (rows: batch sequences `seqs`) */
+    const choose = async (
+      out: StepOutput,
+      seqs: number[],
+      batch: number[],
+    ): Promise<ArrayLike<number>> => {
+      if (!sampling) return this.greedy(out);
+      const V = this.spec.vocabSize;
+      const logits = (await this.backend.read(out.logits as Tensor)) as Float32Array;
+      return seqs.map((s, r) =>
+        sampleToken(logits.subarray(r * V, (r + 1) * V), sampling, rngs[batch[s]]),
+      );
+    };
     const eos = new Set(opts.eosTokenIds ?? this.spec.eosTokenIds);
     const maxNew = opts.maxNewTokens;
     const tokens: number[][] = prompts.map(() => []);
@@ -98,7 +116,7 @@ export class Engine {
       };
 
       await this.prefill(prompts, batch, cache, abl, null, async (seqs, out) => {
-        const ids = await this.greedy(out);
+        const ids = await choose(out, seqs, batch);
         for (const [r, s] of seqs.entries()) if (accept(s, ids[r])) active.add(s);
       });
 
@@ -115,8 +133,13 @@ export class Engine {
           logitRows: 'all' as const,
           captureRows: null,
         };
-        const ids = await this.greedy(forwardStep(this.model, cache, step, abl.ablation));
-        for (const [r, s] of seqs.entries()) if (!accept(s, ids[r])) active.delete(s);
+        const out = forwardStep(this.model, cache, step, abl.ablation);
+        try {
+          const ids = await choose(out, seqs, batch);
+          for (const [r, s] of seqs.entries()) if (!accept(s, ids[r])) active.delete(s);
+        } finally {
+          if (out.logits) this.backend.dispose(out.logits);
+        }
       }
     });
     return { tokens, finish, tokensSaved };

@@ -60,6 +60,13 @@ test('every intermediate tensor is disposed', async () => {
   const live = cpu.liveTensors();
   const baseline = await engine.nextTokenLogProbs(prompts, { batchSize: 2 });
   await engine.generate(prompts, { maxNewTokens: 4, batchSize: 2, shouldStop: (p) => p === 1 });
+  const sampling = { temperature: 1, topP: 0.9, seed: 3 };
+  await engine.generate(prompts, {
+    maxNewTokens: 4,
+    batchSize: 2,
+    sampling,
+    shouldStop: (p) => p === 1,
+  });
   await engine.residuals(prompts, { batchSize: 2 });
   await engine.klDivergence(prompts, baseline, { batchSize: 2 });
   assert.equal(cpu.liveTensors(), live);

@@ -60,3 +60,20 @@ test('maxNewTokens 0 generates nothing; an empty prompt is refused', async () =>
   });
   await assert.rejects(engine.generate([[1], []], { maxNewTokens: 2 }), /prompt 1 has no tokens/);
 });
+
+test('sampling: temperature 0 or a tiny nucleus is greedy; a seed fixes the draw whatever the batch', async () => {
+  const opts = { maxNewTokens: 8, eosTokenIds: [] };
+  for (const sampling of [
+    { temperature: 0, topP: 1, seed: 1 },
+    { temperature: 1, topP: 1e-6, seed: 1 },
+  ]) {
+    assert.deepEqual((await engine.generate(prompts, { ...opts, sampling })).tokens, full.tokens);
+  }
+  const hot = { temperature: 2, topP: 1, seed: 42 };
+  const a = await engine.generate(prompts, { ...opts, sampling: hot, batchSize: 3 });
+  const b = await engine.generate(prompts, { ...opts, sampling: hot, batchSize: 1 });
+  assert.deepEqual(a.tokens, b.tokens);
+  assert.notDeepEqual(a.tokens, full.tokens);
+  const other = await engine.generate(prompts, { ...opts, sampling: { ...hot, seed: 43 } });
+  assert.notDeepEqual(other.tokens, a.tokens);
+});

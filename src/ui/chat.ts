@@ -33,7 +33,12 @@ function streamer(tokenizer: ChatTokenizer, out: NodeJS.WritableStream) {
       out.write(text.slice(shown.length));
       shown = text;
     },
-    text: () => tokenizer.decode(ids, { skipSpecialTokens: true }),
+    /** writes what a withheld partial character left unshown; returns the whole reply */
+    finish(): string {
+      const text = tokenizer.decode(ids, { skipSpecialTokens: true });
+      out.write(text.slice(shown.length));
+      return text;
+    },
   };
 }
 
@@ -67,7 +72,7 @@ export async function chatLoop(opts: ChatOptions): Promise<void> {
         sampling: opts.sampling ?? undefined,
         onToken: (_, token) => stream.push(token),
       });
-      messages.push({ role: 'assistant', content: stream.text() });
+      messages.push({ role: 'assistant', content: stream.finish() });
       out.write('\n> ');
     }
     out.write('\n');

@@ -1,0 +1,68 @@
+// `candor chat MODEL [--plan plan.json]`: talk to a model (optionally with an ablation plan
+// applied at run time) in the terminal, greedy or sampled, with streamed replies.
+
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { checkPlanFitsModel, readPlanFile } from '../../ablate/plan-io.js';
+import { compileAblation } from '../../ablate/runtime.js';
+import { BACKEND_CHOICES, selectBackend } from '../../backend/select.js';
+import { Engine } from '../../engine/engine.js';
+import { openModel } from '../../model/open.js';
+import { resolveModelDir } from '../../run/model-source.js';
+import { loadTokenizer } from '../../tokenize/tokenizer.js';
+import { chatLoop } from '../../ui/chat.js';
+
+function number(flag: string, low: number, high: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < low || n > high) {
+      throw new InvalidArgumentError(`${flag} ${value} must be a number in [${low}, ${high}]`);
+    }
+    return n;
+  };
+}
+
+export const command = new Command('chat')
+  .description(
+    'chat with MODEL in the terminal (with --plan: the edited model, applied at run time)',
+  )
+  .argument('<model>', 'Hugging Face model id or local folder')
+  .option('--plan <file>', 'ablation plan (plan.json) to apply')
+  .option('--system-prompt <text>', 'system prompt', 'You are a helpful assistant.')
+  .option('--temperature <t>', '0 is greedy', number('--temperature', 0, 10), 0)
+  .option(
+    '--top-p <p>',
+    'nucleus sampling: keep the smallest set of tokens with this much probability',
+    number('--top-p', 0.01, 1),
+    1,
+  )
+  .option('--seed <n>', 'seed of the sampling', number('--seed', 0, 2 ** 31), 0)
+  .option('--max-new-tokens <n>', 'most tokens per reply', number('--max-new-tokens', 1, 1e6), 512)
+  .option('--token <token>', 'Hugging Face token for gated models (else HF_TOKEN)')
+  .addOption(
+    new Option('--backend <name>', 'where the model runs')
+      .choices(BACKEND_CHOICES)
+      .default('auto' as const),
+  )
+  .action(async (modelArg, opts) => {
+    const source = await resolveModelDir(modelArg, { token: opts.token ?? null, revision: 'main' });
+    const model = await openModel(source.dir);
+    const tokenizer = await loadTokenizer(source.dir);
+    const plan = opts.plan ? (await readPlanFile(opts.plan)).plan : null;
+    if (plan) checkPlanFitsModel(plan, model.spec.numLayers, model.spec.hiddenSize, opts.plan!);
+    const backend = await selectBackend(opts.backend);
+    const engine = await Engine.load(backend, model);
+    await model.close();
+    const ablation = plan ? await compileAblation(backend, engine.weights, [plan]) : null;
+    await chatLoop({
+      engine,
+      tokenizer,
+      systemPrompt: opts.systemPrompt === '' ? null : opts.systemPrompt,
+      ablation,
+      maxNewTokens: opts.maxNewTokens,
+      sampling:
+        opts.temperature > 0
+          ? { temperature: opts.temperature, topP: opts.topP, seed: opts.seed }
+          : null,
+    });
+    backend.destroy();
+  });

@@ -10,10 +10,10 @@ import type { AblationPlan, ComponentEdit, PlanMetrics } from '../ablate/plan.js
 import { checkPlanFitsModel, planToJson } from '../ablate/plan-io.js';
 import type { HostTensor } from '../backend/backend.js';
 import { hostToF32 } from '../backend/cpu/dtype.js';
+import { openCheckpoint } from '../model/checkpoint.js';
 import { readModelConfig } from '../model/config.js';
 import { pythonJsonDumps } from '../model/python-json.js';
 import { type TensorSource, writeSafetensors } from '../model/safetensors.js';
-import { openCheckpoint } from './checkpoint.js';
 import { editedTensorNames, moduleOf } from './edited-tensors.js';
 import { modelCard } from './model-card.js';
 import { writeFolder } from './output-folder.js';

@@ -6,17 +6,10 @@ import { join } from 'node:path';
 import type { HostTensor } from '../backend/backend.js';
 import type { ArchitectureFamily, LayerSlot } from './architectures/family.js';
 import { LLAMA_TENSORS } from './architectures/family.js';
+import { openCheckpoint } from './checkpoint.js';
 import { readModelConfig } from './config.js';
-import {
-  openSafetensors,
-  type SafetensorsFile,
-  type SafetensorsTensorInfo,
-} from './safetensors.js';
-import {
-  readSafetensorsIndex,
-  SAFETENSORS_INDEX_NAME,
-  SAFETENSORS_SINGLE_NAME,
-} from './safetensors-shards.js';
+import type { SafetensorsFile, SafetensorsTensorInfo } from './safetensors.js';
+import { SAFETENSORS_INDEX_NAME, SAFETENSORS_SINGLE_NAME } from './safetensors-shards.js';
 import type { LayerWeights, ModelSpec, ModelWeights } from './spec.js';
 import { type PlannedTensor, tensorPlan } from './tensor-layout.js';
 
@@ -43,7 +36,8 @@ export async function openModel(dir: string): Promise<OpenModel> {
     );
   }
   const { spec, family } = await readModelConfig(dir);
-  const files = await openCheckpoint(dir);
+  const checkpoint = await openCheckpoint(dir);
+  const files = checkpoint.shards;
   try {
     const located = new Map<string, { file: SafetensorsFile; info: SafetensorsTensorInfo }>();
     for (const file of files.values()) {
@@ -63,45 +57,12 @@ export async function openModel(dir: string): Promise<OpenModel> {
       loadWeights: (upload) => loadWeights(spec, plan, read, upload),
       tensorNames: () => [...located.keys()],
       readTensor: read,
-      close: async () => {
-        for (const f of files.values()) await f.close();
-      },
+      close: () => checkpoint.close(),
     };
   } catch (e) {
-    for (const f of files.values()) await f.close();
+    await checkpoint.close();
     throw e;
   }
-}
-
-/** Open model.safetensors, or every shard named by model.safetensors.index.json. */
-async function openCheckpoint(dir: string): Promise<Map<string, SafetensorsFile>> {
-  const exists = async (name: string) => (await stat(join(dir, name)).catch(() => null)) !== null;
-  const files = new Map<string, SafetensorsFile>();
-  try {
-    if (await exists(SAFETENSORS_INDEX_NAME)) {
-      const index = await readSafetensorsIndex(dir);
-      for (const shard of new Set(index.values())) {
-        files.set(shard, await openSafetensors(join(dir, shard)));
-      }
-      for (const [name, shard] of index) {
-        if (!files.get(shard)!.tensors.has(name)) {
-          throw new Error(
-            `${join(dir, SAFETENSORS_INDEX_NAME)}: lists "${name}" in ${shard}, which does not hold it; re-download the model`,
-          );
-        }
-      }
-    } else if (await exists(SAFETENSORS_SINGLE_NAME)) {
-      files.set(SAFETENSORS_SINGLE_NAME, await openSafetensors(join(dir, SAFETENSORS_SINGLE_NAME)));
-    } else {
-      throw new Error(
-        `${dir}: no ${SAFETENSORS_SINGLE_NAME} or ${SAFETENSORS_INDEX_NAME}; Candor reads safetensors checkpoints (convert .bin/.pth weights with transformers' save_pretrained)`,
-      );
-    }
-  } catch (e) {
-    for (const f of files.values()) await f.close();
-    throw e;
-  }
-  return files;
 }
 
 function checkTensors(

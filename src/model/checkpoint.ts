@@ -1,15 +1,16 @@
-// A model folder's safetensors checkpoint as files, not just tensors: which shard holds which
-// tensor, each shard's header metadata, and the index. Export rewrites it shard by shard.
+// A model folder's safetensors checkpoint: model.safetensors, or every shard named by
+// model.safetensors.index.json (checked against the shards' headers); which shard holds which
+// tensor, and the index text. The loader reads tensors from it; export rewrites it shard by shard.
 
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostTensor } from '../backend/backend.js';
-import { openSafetensors, type SafetensorsFile } from '../model/safetensors.js';
+import { openSafetensors, type SafetensorsFile } from './safetensors.js';
 import {
   readSafetensorsIndex,
   SAFETENSORS_INDEX_NAME,
   SAFETENSORS_SINGLE_NAME,
-} from '../model/safetensors-shards.js';
+} from './safetensors-shards.js';
 
 export interface Checkpoint {
   dir: string;
@@ -24,14 +25,17 @@ export interface Checkpoint {
 }
 
 export async function openCheckpoint(dir: string): Promise<Checkpoint> {
+  const exists = async (name: string) => (await stat(join(dir, name)).catch(() => null)) !== null;
   let index: Map<string, string> | null = null;
   let indexText: string | null = null;
-  try {
+  if (await exists(SAFETENSORS_INDEX_NAME)) {
     indexText = await readFile(join(dir, SAFETENSORS_INDEX_NAME), 'utf8');
-  } catch {
-    // no index: a single model.safetensors
+    index = await readSafetensorsIndex(dir);
+  } else if (!(await exists(SAFETENSORS_SINGLE_NAME))) {
+    throw new Error(
+      `${dir}: no ${SAFETENSORS_SINGLE_NAME} or ${SAFETENSORS_INDEX_NAME}; Candor reads safetensors checkpoints (convert .bin/.pth weights with transformers' save_pretrained)`,
+    );
   }
-  if (indexText !== null) index = await readSafetensorsIndex(dir);
   const names = index ? [...new Set(index.values())] : [SAFETENSORS_SINGLE_NAME];
   const shards = new Map<string, SafetensorsFile>();
   const owner = new Map<string, string>();
@@ -40,6 +44,13 @@ export async function openCheckpoint(dir: string): Promise<Checkpoint> {
       const file = await openSafetensors(join(dir, name));
       shards.set(name, file);
       for (const tensor of file.tensors.keys()) owner.set(tensor, name);
+    }
+    for (const [tensor, shard] of index ?? []) {
+      if (!shards.get(shard)!.tensors.has(tensor)) {
+        throw new Error(
+          `${join(dir, SAFETENSORS_INDEX_NAME)}: lists "${tensor}" in ${shard}, which does not hold it; re-download the model`,
+        );
+      }
     }
   } catch (e) {
     for (const f of shards.values()) await f.close();

@@ -1,7 +1,7 @@
 // `candor chat MODEL [--plan plan.json]`: talk to a model (optionally with an ablation plan
 // applied at run time) in the terminal, greedy or sampled, with streamed replies.
 
-import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
 import { checkPlanFitsModel, readPlanFile } from '../../ablate/plan-io.js';
 import { compileAblation } from '../../ablate/runtime.js';
 import { BACKEND_CHOICES, selectBackend } from '../../backend/select.js';
@@ -10,16 +10,7 @@ import { openModel } from '../../model/open.js';
 import { resolveModelDir } from '../../run/model-source.js';
 import { loadTokenizer } from '../../tokenize/tokenizer.js';
 import { chatLoop } from '../../ui/chat.js';
-
-function number(flag: string, low: number, high: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < low || n > high) {
-      throw new InvalidArgumentError(`${flag} ${value} must be a number in [${low}, ${high}]`);
-    }
-    return n;
-  };
-}
+import { numberIn } from '../parse.js';
 
 export const command = new Command('chat')
   .description(
@@ -28,15 +19,20 @@ export const command = new Command('chat')
   .argument('<model>', 'Hugging Face model id or local folder')
   .option('--plan <file>', 'ablation plan (plan.json) to apply')
   .option('--system-prompt <text>', 'system prompt', 'You are a helpful assistant.')
-  .option('--temperature <t>', '0 is greedy', number('--temperature', 0, 10), 0)
+  .option('--temperature <t>', '0 is greedy', numberIn('--temperature', 0, 10), 0)
   .option(
     '--top-p <p>',
     'nucleus sampling: keep the smallest set of tokens with this much probability',
-    number('--top-p', 0.01, 1),
+    numberIn('--top-p', 0.01, 1),
     1,
   )
-  .option('--seed <n>', 'seed of the sampling', number('--seed', 0, 2 ** 31), 0)
-  .option('--max-new-tokens <n>', 'most tokens per reply', number('--max-new-tokens', 1, 1e6), 512)
+  .option('--seed <n>', 'seed of the sampling', numberIn('--seed', 0, 2 ** 31), 0)
+  .option(
+    '--max-new-tokens <n>',
+    'most tokens per reply',
+    numberIn('--max-new-tokens', 1, 1e6),
+    512,
+  )
   .option('--token <token>', 'Hugging Face token for gated models (else HF_TOKEN)')
   .addOption(
     new Option('--backend <name>', 'where the model runs')

@@ -2,7 +2,7 @@
 // harmless ones as a control) are sorted into refusal categories, overall and per topic, and a
 // verdict names the remedy: ablation for a refusing model, preference tuning for a biased one.
 
-import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
 import { BACKEND_CHOICES, selectBackend } from '../../backend/select.js';
 import { resolveSettings } from '../../config/settings.js';
 import { loadPrompts, type Prompt } from '../../data/prompts.js';
@@ -16,16 +16,7 @@ import {
 } from '../../judge/judged-model.js';
 import { RefusalMarkers } from '../../judge/markers.js';
 import { judgeResponses } from '../../judge/verdicts.js';
-
-function wholeNumber(flag: string, min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) {
-      throw new InvalidArgumentError(`${flag} ${value} is not a whole number of at least ${min}`);
-    }
-    return n;
-  };
-}
+import { wholeNumber } from '../parse.js';
 
 export const command = new Command('detect')
   .description('diagnose censorship: refusal categories per topic, examples, verdict and remedy')
@@ -61,7 +52,6 @@ export const command = new Command('detect')
       max_response_tokens: opts.maxNewTokens,
       backend: opts.backend,
     };
-    for (const key of Object.keys(flags)) if (flags[key] === undefined) delete flags[key];
     const s = resolveSettings({ configPath: opts.config ?? null, env: process.env, flags });
     const log = (line: string): void => {
       process.stderr.write(`${line}\n`);

@@ -2,7 +2,7 @@
 // direction prompts, the refusal direction of every hidden state, and how well the two sets
 // separate (a table on stdout; everything, means included, in the JSON file).
 
-import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
 import { formatSeparationTable } from '../../ablate/diagnostics.js';
 import { directionsToJson, measureDirections } from '../../ablate/directions-report.js';
 import { selectBackend } from '../../backend/select.js';
@@ -13,19 +13,10 @@ import { openModel } from '../../model/open.js';
 import { resolveModelDir } from '../../run/model-source.js';
 import { loadPromptList, PromptEncoder } from '../../run/prompts.js';
 import { loadTokenizer } from '../../tokenize/tokenizer.js';
+import { wholeNumber } from '../parse.js';
 
 /** Residual rows held at once per set when --batch-size is left at 0 (automatic). */
 const DEFAULT_CHUNK = 32;
-
-function wholeNumber(flag: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < 0) {
-      throw new InvalidArgumentError(`${flag} ${value} is not a whole number`);
-    }
-    return n;
-  };
-}
 
 export const command = new Command('directions')
   .description('compute refusal directions and their per-layer separation diagnostics')

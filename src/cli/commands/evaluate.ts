@@ -2,7 +2,7 @@
 // categories) on harmful prompts, KL to the baseline on harmless prompts, and removal rate,
 // coherence and informativeness against it; how two published models are compared.
 
-import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
 import type { AblationPlan } from '../../ablate/plan.js';
 import { checkPlanFitsModel, readPlanFile } from '../../ablate/plan-io.js';
 import { compileAblation, disposeAblation } from '../../ablate/runtime.js';
@@ -24,16 +24,7 @@ import {
 import { RefusalMarkers } from '../../judge/markers.js';
 import { judgeResponses } from '../../judge/verdicts.js';
 import { checkSameVocabulary } from '../../judge/vocabulary.js';
-
-function positiveInt(flag: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new InvalidArgumentError(`${flag} ${value} is not a positive integer`);
-    }
-    return n;
-  };
-}
+import { wholeNumber } from '../parse.js';
 
 /** What the baseline contributes, on its own engine or on the model's without the plan. */
 interface BaselinePass {
@@ -149,13 +140,13 @@ export const command = new Command('evaluate')
   .option(
     '--max-new-tokens <n>',
     'most tokens per response (default: the run setting max_response_tokens, 100)',
-    positiveInt('--max-new-tokens'),
+    wholeNumber('--max-new-tokens', 1),
   )
   .addOption(new Option('--backend <name>', 'where the models run').choices(BACKEND_CHOICES))
   .option(
     '--batch-size <n>',
     'prompts run at once (default: chosen from memory)',
-    positiveInt('--batch-size'),
+    wholeNumber('--batch-size', 1),
   )
   .option('--config <file>', 'settings file (default: ./candor.toml if present)')
   .option('--json', 'print the report as one JSON object, responses included', false)
@@ -168,7 +159,6 @@ export const command = new Command('evaluate')
       max_response_tokens: opts.maxNewTokens,
       backend: opts.backend,
     };
-    for (const key of Object.keys(flags)) if (flags[key] === undefined) delete flags[key];
     const s = resolveSettings({ configPath: opts.config ?? null, env: process.env, flags });
     const log = (line: string): void => {
       process.stderr.write(`${line}\n`);

@@ -6,15 +6,7 @@ import { readPlanFile } from '../../ablate/plan-io.js';
 import { exportHfFolder } from '../../export/hf-folder.js';
 import { exportLoraAdapter } from '../../export/lora-adapter.js';
 import { resolveModelRepo } from '../../hub/resolve.js';
-
-function wholeNumber(flag: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < 0)
-      throw new Error(`${flag} ${value}: expected a whole number`);
-    return n;
-  };
-}
+import { wholeNumber } from '../parse.js';
 
 export const command = new Command('export')
   .description('Write a model with an ablation plan baked in, or the plan as a LoRA adapter')

@@ -2,21 +2,12 @@
 // template applied unless --raw. Results go to stdout (text, or JSON lines); progress to stderr.
 
 import { readFile, stat } from 'node:fs/promises';
-import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
 import { BACKEND_CHOICES, selectBackend } from '../../backend/select.js';
 import { Engine } from '../../engine/engine.js';
 import { openModel } from '../../model/open.js';
 import { loadTokenizer } from '../../tokenize/tokenizer.js';
-
-function positiveInt(flag: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new InvalidArgumentError(`${flag} ${value} is not a positive integer`);
-    }
-    return n;
-  };
-}
+import { wholeNumber } from '../parse.js';
 
 /** Prompts of a .txt file (one a non-empty line) or a .jsonl file (string field `prompt`). */
 export async function readPromptFile(file: string): Promise<string[]> {
@@ -53,7 +44,12 @@ export const command = new Command('generate')
   .argument('<model>', 'model folder with config.json, *.safetensors and tokenizer files')
   .option('--prompt <text>', 'one prompt')
   .option('--prompts <file>', 'prompts file: .txt (one a line) or .jsonl (field "prompt")')
-  .option('--max-new-tokens <n>', 'most tokens per response', positiveInt('--max-new-tokens'), 100)
+  .option(
+    '--max-new-tokens <n>',
+    'most tokens per response',
+    wholeNumber('--max-new-tokens', 1),
+    100,
+  )
   .addOption(
     new Option('--backend <name>', 'where the model runs')
       .choices(BACKEND_CHOICES)
@@ -64,7 +60,7 @@ export const command = new Command('generate')
   .option(
     '--batch-size <n>',
     'prompts run at once (default: chosen from memory)',
-    positiveInt('--batch-size'),
+    wholeNumber('--batch-size', 1),
   )
   .action(async (modelDir, opts) => {
     if ((opts.prompt === undefined) === (opts.prompts === undefined)) {

@@ -15,6 +15,7 @@ import { readModelConfig } from '../model/config.js';
 import { pythonJsonDumps } from '../model/python-json.js';
 import { type TensorSource, writeSafetensors } from '../model/safetensors.js';
 import { editedTensorNames, moduleOf } from './edited-tensors.js';
+import type { ExportOptions } from './hf-folder.js';
 import { modelCard } from './model-card.js';
 import { writeFolder } from './output-folder.js';
 
@@ -23,20 +24,10 @@ export const ADAPTER_WEIGHTS_NAME = 'adapter_model.safetensors';
 /** PEFT wraps the model twice (PeftModel → LoraModel), hence the doubled prefix of every key. */
 export const PEFT_PREFIX = 'base_model.model.';
 
-export interface LoraExportOptions {
-  modelDir: string;
-  plan: AblationPlan;
-  output: string;
-  force: boolean;
-  sourceModel: string;
-  /** sourceModel is a Hub id (not a local path) */
-  sourceOnHub: boolean;
+export interface LoraExportOptions extends ExportOptions {
   /** rank for mode full (none and pre are rank 1 and exact) */
   rank: number;
   seed: number;
-  metrics?: PlanMetrics;
-  provenance?: Record<string, unknown>;
-  log?: (line: string) => void;
 }
 
 export interface LoraExportReport {

@@ -23,7 +23,13 @@ import {
   softcapKernel,
 } from './kernels/elementwise.js';
 import { cacheWriteKernel, gatherKernel } from './kernels/gather.js';
-import { GEMV_MAX_ROWS, GEMV_ROWS_PER_GROUP, gemvKernel, gemvVectorWidth } from './kernels/gemv.js';
+import {
+  GEMV_MAX_ROWS,
+  GEMV_ROWS_PER_GROUP,
+  gemvKernel,
+  gemvThreads,
+  gemvVectorWidth,
+} from './kernels/gemv.js';
 import {
   type BLayout,
   TILED_DEFAULT,
@@ -58,6 +64,8 @@ export class WebGpuBackend implements Backend {
   readonly name = 'webgpu' as const;
   readonly description: string;
   readonly weightDType: DType;
+  /** the adapter is a CPU implementation (SwiftShader): tests keep their sizes small there */
+  readonly software: boolean;
   /** matrix kernel used by linear for more than GEMV_MAX_ROWS rows */
   readonly linearKernel: 'subgroup-matrix' | 'tiled';
   private readonly pool: BufferPool;
@@ -78,6 +86,7 @@ export class WebGpuBackend implements Backend {
   ) {
     this.weightDType = opts.weightDType ?? (ctx.shaderF16 ? 'f16' : 'f32');
     this.poison = opts.poisonOutputs ?? false;
+    this.software = ctx.software;
     this.pool = new BufferPool(ctx.device);
     this.recorder = new Recorder(ctx, this.pool);
     this.linearKernel =
@@ -252,9 +261,10 @@ export class WebGpuBackend implements Backend {
     if (gb) buffers.bias = gb.buffer;
     if (T <= GEMV_MAX_ROWS && T >= 1) {
       const vectorized = K % gemvVectorWidth(wt) === 0;
+      const threads = gemvThreads(wt, K);
       this.run(
-        `gemv:${wt}:${T}:${vectorized}:${bt}`,
-        () => gemvKernel(wt, T, vectorized, bt),
+        `gemv:${wt}:${T}:${vectorized}:${bt}:${threads}`,
+        () => gemvKernel(wt, T, vectorized, bt, threads),
         buffers,
         { N, K },
         grid(Math.ceil(N / GEMV_ROWS_PER_GROUP)),
@@ -403,6 +413,7 @@ export class WebGpuBackend implements Backend {
     const ga = this.f32(a, 'addInPlace a');
     const gb = this.f32(b, 'addInPlace b');
     this.sameSize(ga, gb, 'addInPlace');
+    if (ga.buffer === gb.buffer) throw new Error('addInPlace: a and b are the same tensor; add a copy');
     this.run(
       'add',
       addKernel,

@@ -83,11 +83,25 @@ export const SAFE_TANH = 'fn safeTanh(x: f32) -> f32 { return tanh(clamp(x, -15.
 /** NaN at run time (a constant NaN expression is a WGSL compile error). */
 export const NAN_F32 = 'fn nanF32() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }';
 
-/** A workgroup-wide reduction over `n` threads (power of two) of `s[lid]` with operator `op`. */
-export function treeReduce(array: string, n: number, op: (a: string, b: string) => string): string {
-  let out = '';
-  for (let step = n / 2; step >= 1; step /= 2) {
-    out += `  if (lid < ${step}u) { ${array}[lid] = ${op(`${array}[lid]`, `${array}[lid + ${step}u]`)}; }\n  workgroupBarrier();\n`;
+/**
+ * Sum of `partial[0..n)` (n a power of two, one value per thread, written just before) made
+ * available to every thread as `total`, in two levels with two barriers rather than a log2(n)-
+ * barrier tree. Declares `partial` and `partial2`.
+ */
+export function workgroupSum(n: number): { decl: string; code: string } {
+  const g = 2 ** Math.ceil(Math.log2(n) / 2);
+  const groups = n / g;
+  return {
+    decl: `var<workgroup> partial: array<f32, ${n}>;\nvar<workgroup> partial2: array<f32, ${groups}>;`,
+    code: `  workgroupBarrier();
+  if (lid < ${groups}u) {
+    var s = 0.0;
+    for (var i = 0u; i < ${g}u; i++) { s += partial[lid * ${g}u + i]; }
+    partial2[lid] = s;
   }
-  return out;
+  workgroupBarrier();
+  var total = 0.0;
+  for (var i = 0u; i < ${groups}u; i++) { total += partial2[i]; }
+`,
+  };
 }

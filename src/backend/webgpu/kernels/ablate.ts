@@ -2,7 +2,7 @@
 //   ŷ = y ⊘ n;  y' = s_p ⊙ (ŷ − w_p · v_p (v_pᵀ ŷ)),  p = rowPlan[t] (the formula in backend.ts).
 // Variants leave out the bindings a mode does not use (no norm, no scale, one plan for all rows).
 
-import { FLAT_GROUP, GRID_ARGS, type Kernel, treeReduce, wgslModule } from '../wgsl.js';
+import { FLAT_GROUP, GRID_ARGS, type Kernel, wgslModule, workgroupSum } from '../wgsl.js';
 
 export interface AblateVariant {
   inverseNorm: boolean;
@@ -22,6 +22,7 @@ export function ablateKernel(v: AblateVariant, threads: number): Kernel {
   if (v.rowPlan) buffers.push({ name: 'rowPlan', access: 'read', type: 'array<i32>' });
   const normalized = (j: string): string =>
     v.inverseNorm ? `y[base + ${j}] * inverseNorm[${j}]` : `y[base + ${j}]`;
+  const sum = workgroupSum(threads);
   const scaled = (e: string, j: string): string =>
     v.outScale ? `outScale[plan * u.C + ${j}] * (${e})` : e;
   return wgslModule({
@@ -31,7 +32,7 @@ export function ablateKernel(v: AblateVariant, threads: number): Kernel {
       ['C', 'u32'],
     ],
     body: `
-var<workgroup> partial: array<f32, ${threads}>;
+${sum.decl}
 @compute @workgroup_size(${threads})
 fn main(${GRID_ARGS}) {
   ${FLAT_GROUP}
@@ -42,8 +43,7 @@ fn main(${GRID_ARGS}) {
   var acc = 0.0;
   for (var j = lid; j < u.C; j += ${threads}u) { acc += directions[dir + j] * ${normalized('j')}; }
   partial[lid] = acc;
-  workgroupBarrier();
-${treeReduce('partial', threads, (a, b) => `${a} + ${b}`)}  let k = weights[plan] * partial[0];
+${sum.code}  let k = weights[plan] * total;
   for (var j = lid; j < u.C; j += ${threads}u) {
     let yh = ${normalized('j')};
     y[base + j] = ${scaled('yh - k * directions[dir + j]', 'j')};

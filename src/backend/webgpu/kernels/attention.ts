@@ -1,9 +1,11 @@
 // Attention of each query row over the cached keys/values of its own sequence (GQA, causal,
 // optional sliding window and logit soft-capping), flash-style: one workgroup per (row, head)
 // walks the allowed positions in blocks of ATTENTION_THREADS with an online softmax, so a long
-// prefill is T·H independent workgroups and no score matrix is ever stored.
+// prefill is T·H independent workgroups and no score matrix is ever stored. Two barriers a
+// block: every thread reads the block's scores and probabilities from workgroup memory itself
+// rather than waiting on log2(B)-barrier reduction trees.
 
-import { FLAT_GROUP, GRID_ARGS, type Kernel, SAFE_TANH, treeReduce, wgslModule } from '../wgsl.js';
+import { FLAT_GROUP, GRID_ARGS, type Kernel, SAFE_TANH, wgslModule } from '../wgsl.js';
 
 export const ATTENTION_THREADS = 64;
 
@@ -44,8 +46,8 @@ export function attentionKernel(D: number): Kernel {
     ],
     body: `${SAFE_TANH}
 var<workgroup> qs: array<f32, ${D}>;
+var<workgroup> scores: array<f32, ${B}>;
 var<workgroup> probs: array<f32, ${B}>;
-var<workgroup> red: array<f32, ${B}>;
 @compute @workgroup_size(${B})
 fn main(${GRID_ARGS}) {
   ${FLAT_GROUP}
@@ -73,21 +75,23 @@ ${accInit}  var m = -3.0e38;
       if (u.cap > 0.0) { s = u.cap * safeTanh(s / u.cap); }
       score = s;
     }
-    red[lid] = score;
+    // scores and probs are separate arrays, so one barrier after each write is enough:
+    // a block's writes of one never race the previous block's reads of the other
+    scores[lid] = score;
     workgroupBarrier();
-${treeReduce('red', B, (a, b) => `max(${a}, ${b})`)}    let mNew = max(m, red[0]);
+    var mNew = m;
+    for (var jj = 0u; jj < count; jj++) { mNew = max(mNew, scores[jj]); }
     let alpha = exp(m - mNew);
     var p = 0.0;
     if (lid < count) { p = exp(score - mNew); }
-    workgroupBarrier();
     probs[lid] = p;
-    red[lid] = p;
     workgroupBarrier();
-${treeReduce('red', B, (a, b) => `${a} + ${b}`)}    l = l * alpha + red[0];
+    var blockSum = 0.0;
+    for (var jj = 0u; jj < count; jj++) { blockSum += probs[jj]; }
+    l = l * alpha + blockSum;
     m = mNew;
     let vBase = seqBase + b0 * rowStride;
-${accUpdate}    workgroupBarrier();
-  }
+${accUpdate}  }
 ${accStore}}`,
   });
 }

@@ -1,5 +1,5 @@
 // Decode-time linear for T ≤ GEMV_MAX_ROWS rows: memory-bound, so the kernel streams each weight
-// row once with 16-byte loads (8 halves or 4 floats) spread over GEMV_THREADS threads, applies it
+// row once with 16-byte loads (8 halves or 4 floats) spread over up to 128 threads, applies it
 // to every input row, and combines the per-thread sums in workgroup memory. A scalar variant
 // covers K that is not a multiple of the vector width.
 
@@ -14,25 +14,37 @@ import {
 } from '../wgsl.js';
 
 export const GEMV_MAX_ROWS = 8;
-export const GEMV_THREADS = 128;
+/** most threads per workgroup (short rows get fewer: one 16-byte chunk per thread at least) */
+const MAX_THREADS = 128;
 /** weight rows (outputs) per workgroup; each thread reuses its x chunk for all of them */
 export const GEMV_ROWS_PER_GROUP = 2;
+
+/** Threads per workgroup for rows of K elements: a power of two in [32, 128]. */
+export function gemvThreads(w: WeightType, K: number): number {
+  let n = 32;
+  while (n < MAX_THREADS && n * gemvVectorWidth(w) < K) n *= 2;
+  return n;
+}
 
 /** Elements per 16-byte load of a weight of this type. */
 export function gemvVectorWidth(w: WeightType): number {
   return w === 'f16' ? 8 : 4;
 }
 
-/** x [T,K] f32 · w[N,K]ᵀ + bias[N]? → y [T,N]; T compiled in; launched over grid(⌈N/rows per group⌉) */
+/** x [T,K] f32 · w[N,K]ᵀ + bias[N]? → y [T,N]; T and TH threads compiled in; launched over grid(⌈N/rows per group⌉) */
 export function gemvKernel(
   w: WeightType,
   T: number,
   vectorized: boolean,
   bias: WeightType | null,
+  TH: number,
 ): Kernel {
   const R = GEMV_ROWS_PER_GROUP;
-  const TH = GEMV_THREADS;
   const outputs = R * T;
+  // threads per output in the first level of the final combine: a power of two, at most 8,
+  // with a thread for each (output, segment)
+  let SEGMENTS = 8;
+  while (SEGMENTS * outputs > TH) SEGMENTS /= 2;
   const buffers: Kernel['buffers'] = [
     { name: 'x', access: 'read', type: vectorized ? 'array<vec4<f32>>' : 'array<f32>' },
     vectorized
@@ -93,23 +105,30 @@ ${body}  }\n`;
     body: `${vectorized ? '' : weightLoader('w', w)}
 ${bias ? weightLoader('bias', bias) : ''}
 var<workgroup> partial: array<f32, ${outputs * TH}>;
+var<workgroup> partial2: array<f32, ${outputs * SEGMENTS}>;
 @compute @workgroup_size(${TH})
 fn main(${GRID_ARGS}) {
   ${FLAT_GROUP}
   let n0 = group * ${R}u;
   if (n0 >= u.N) { return; }
 ${decl}${body}${stash}  workgroupBarrier();
-  for (var step = ${TH / 2}u; step >= 1u; step /= 2u) {
-    if (lid < step) {
-      for (var o = 0u; o < ${outputs}u; o++) { partial[o * ${TH}u + lid] += partial[o * ${TH}u + lid + step]; }
-    }
-    workgroupBarrier();
+  // two-level combine: SEGMENTS threads per output each add TH/SEGMENTS partials, then one
+  // thread per output adds those (two barriers in all)
+  if (lid < ${outputs * SEGMENTS}u) {
+    let o = lid / ${SEGMENTS}u;
+    let first = o * ${TH}u + (lid % ${SEGMENTS}u) * ${TH / SEGMENTS}u;
+    var s = 0.0;
+    for (var i = 0u; i < ${TH / SEGMENTS}u; i++) { s += partial[first + i]; }
+    partial2[lid] = s;
   }
+  workgroupBarrier();
   if (lid < ${outputs}u) {
     let r = lid / ${T}u;
     let t = lid % ${T}u;
     let n = n0 + r;
-    if (n < u.N) { y[t * u.N + n] = partial[lid * ${TH}u]${bias ? ' + biasAt(n)' : ''}; }
+    var sum = 0.0;
+    for (var i = 0u; i < ${SEGMENTS}u; i++) { sum += partial2[lid * ${SEGMENTS}u + i]; }
+    if (n < u.N) { y[t * u.N + n] = sum${bias ? ' + biasAt(n)' : ''}; }
   }
 }`,
   });

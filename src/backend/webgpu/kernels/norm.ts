@@ -6,11 +6,11 @@ import {
   FLAT_GROUP,
   GRID_ARGS,
   type Kernel,
-  treeReduce,
   type WeightType,
   weightDecl,
   weightLoader,
   wgslModule,
+  workgroupSum,
 } from '../wgsl.js';
 
 /** Threads per row: a power of two in [32, 256], no more than the row needs. */
@@ -20,12 +20,12 @@ export function rowThreads(width: number): number {
   return n;
 }
 
+/** `total` = Σ load(j)² over the row, for every thread of the workgroup. */
 function sumOfSquares(load: (i: string) => string, threads: number): string {
   return `  var acc = 0.0;
   for (var j = lid; j < u.W; j += ${threads}u) { let v = ${load('j')}; acc += v * v; }
   partial[lid] = acc;
-  workgroupBarrier();
-${treeReduce('partial', threads, (a, b) => `${a} + ${b}`)}`;
+${workgroupSum(threads).code}`;
 }
 
 /** x [R,W] f32, w [W] → out [R,W] = x / sqrt(mean(x²) + eps) · (w + offset) */
@@ -43,14 +43,14 @@ export function rmsNormKernel(w: WeightType, threads: number): Kernel {
       ['offset', 'f32'],
     ],
     body: `${weightLoader('w', w)}
-var<workgroup> partial: array<f32, ${threads}>;
+${workgroupSum(threads).decl}
 @compute @workgroup_size(${threads})
 fn main(${GRID_ARGS}) {
   ${FLAT_GROUP}
   if (group >= u.R) { return; }
   let base = group * u.W;
 ${sumOfSquares((j) => `x[base + ${j}]`, threads)}
-  let inv = inverseSqrt(partial[0] / f32(u.W) + u.eps);
+  let inv = inverseSqrt(total / f32(u.W) + u.eps);
   for (var j = lid; j < u.W; j += ${threads}u) { out[base + j] = x[base + j] * inv * (wAt(j) + u.offset); }
 }`,
   });
@@ -65,14 +65,14 @@ export function rowNormsKernel(w: WeightType, threads: number): Kernel {
       ['W', 'u32'],
     ],
     body: `${weightLoader('w', w)}
-var<workgroup> partial: array<f32, ${threads}>;
+${workgroupSum(threads).decl}
 @compute @workgroup_size(${threads})
 fn main(${GRID_ARGS}) {
   ${FLAT_GROUP}
   if (group >= u.R) { return; }
   let base = group * u.W;
 ${sumOfSquares((j) => `wAt(base + ${j})`, threads)}
-  if (lid == 0u) { out[group] = sqrt(partial[0]); }
+  if (lid == 0u) { out[group] = sqrt(total); }
 }`,
   });
 }

@@ -2,7 +2,7 @@
 // rows; threads per row from rowThreads): log-softmax (online max/sum in one read), argmax (lowest index on
 // ties), and KL divergence of two log-probability rows.
 
-import { FLAT_GROUP, GRID_ARGS, type Kernel, treeReduce, wgslModule } from '../wgsl.js';
+import { FLAT_GROUP, GRID_ARGS, type Kernel, wgslModule, workgroupSum } from '../wgsl.js';
 
 /** x [R,V] → out [R,V] = x − logΣexp(x) per row */
 export function logSoftmaxKernel(N: number): Kernel {
@@ -96,6 +96,7 @@ fn main(${GRID_ARGS}) {
 
 /** logP, logQ [R,V] → out f32[R] = Σ exp(logP)·(logP − logQ); terms with P = 0 count 0 */
 export function klDivergenceKernel(N: number): Kernel {
+  const sum = workgroupSum(N);
   return wgslModule({
     buffers: [
       { name: 'logP', access: 'read', type: 'array<f32>' },
@@ -107,7 +108,7 @@ export function klDivergenceKernel(N: number): Kernel {
       ['V', 'u32'],
     ],
     body: `
-var<workgroup> partial: array<f32, ${N}>;
+${sum.decl}
 @compute @workgroup_size(${N})
 fn main(${GRID_ARGS}) {
   ${FLAT_GROUP}
@@ -120,8 +121,7 @@ fn main(${GRID_ARGS}) {
     if (p > 0.0) { acc += p * (lp - logQ[base + j]); }
   }
   partial[lid] = acc;
-  workgroupBarrier();
-${treeReduce('partial', N, (a, b) => `${a} + ${b}`)}  if (lid == 0u) { out[group] = partial[0]; }
+${sum.code}  if (lid == 0u) { out[group] = total; }
 }`,
   });
 }

@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { embeddingLoraFactors, type LoraFactors, writerLoraFactors } from '../ablate/lora.js';
-import type { AblationPlan, ComponentEdit, PlanMetrics } from '../ablate/plan.js';
+import type { ComponentEdit } from '../ablate/plan.js';
 import { checkPlanFitsModel, planToJson } from '../ablate/plan-io.js';
 import type { HostTensor } from '../backend/backend.js';
 import { hostToF32 } from '../backend/cpu/dtype.js';

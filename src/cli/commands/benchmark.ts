@@ -121,7 +121,7 @@ export const command = new Command('benchmark')
   .option('--config <file>', 'settings file (default: ./candor.toml if present)')
   .action(async (modelArg, opts) => {
     if (opts.plan && opts.baseline) {
-      throw new InvalidArgumentError('give --plan or --baseline, not both');
+      throw new Error('benchmark: give --plan or --baseline, not both');
     }
     const flags: Record<string, unknown> = { backend: opts.backend };
     for (const key of Object.keys(flags)) if (flags[key] === undefined) delete flags[key];

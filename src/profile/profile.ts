@@ -17,6 +17,7 @@ import {
   type SettingSources,
 } from '../config/settings.js';
 import type { PromptSetSpec } from '../data/prompts.js';
+import { type ObjectiveSpec, parseObjectiveSpecs } from '../objectives/spec.js';
 
 /** Folder of the built-in profiles, from src/profile or dist/profile alike. */
 export const BUILTIN_PROFILES_DIR = fileURLToPath(new URL('../../data/profiles/', import.meta.url));
@@ -46,10 +47,20 @@ export interface Profile {
   settings: Record<string, unknown>;
   /** text put before / after every prompt of a set, whichever spec the set ends up with */
   affixes: Partial<Record<PromptSetKey, { prefix?: string; suffix?: string }>>;
+  /** the `[[objectives]]` tables; null: the default pair (refusals, kl) */
+  objectives: ObjectiveSpec[] | null;
 }
 
 const SET_FIELDS = ['source', 'split', 'column', 'prefix', 'suffix'] as const;
-const TOP_KEYS = ['description', 'system_prompt', 'directions', 'evaluation', 'judge', 'settings'];
+const TOP_KEYS = [
+  'description',
+  'system_prompt',
+  'directions',
+  'evaluation',
+  'judge',
+  'objectives',
+  'settings',
+];
 const JUDGE_KEYS: Record<string, string> = {
   markers: 'refusal_markers',
   max_response_tokens: 'max_response_tokens',
@@ -225,7 +236,11 @@ export function parseProfile(text: string, file: string, name: string): Profile 
       settings[k] = checked(file, `settings.${k}`, k, v);
     }
   }
-  return { name, path: file, description: doc.description.trim(), settings, affixes };
+  const objectives =
+    doc.objectives === undefined
+      ? null
+      : parseObjectiveSpecs(doc.objectives, file, dirname(resolve(file)));
+  return { name, path: file, description: doc.description.trim(), settings, affixes, objectives };
 }
 
 /** Reads a profile by built-in name or file path. */

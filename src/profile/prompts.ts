@@ -1,9 +1,10 @@
 // The run's four prompt sets loaded with the profile's prefixes and suffixes, and a record of
-// each (its spec, affixes, count and the sha256 of the resolved texts) for reproduce.json.
+// each (its spec, affixes, count and the sha256 of the resolved texts) for reproduce.json; the
+// evaluation sets also whole (topics, facts) for the objectives.
 
 import { createHash } from 'node:crypto';
 import type { RunSettings } from '../config/settings.js';
-import { loadPrompts, parsePromptSetSpec } from '../data/prompts.js';
+import { loadPrompts, type Prompt, parsePromptSetSpec } from '../data/prompts.js';
 import type { RunPrompts } from '../run/prompts.js';
 import { PROMPT_SET_KEYS, type Profile, type PromptSetKey } from './profile.js';
 
@@ -25,17 +26,23 @@ export function promptTextsSha256(texts: readonly string[]): string {
 async function loadSet(
   spec: string,
   affix: { prefix?: string; suffix?: string } | undefined,
-): Promise<string[]> {
+): Promise<Prompt[]> {
   const parsed = { ...parsePromptSetSpec(spec), ...(affix ?? {}) };
-  return (await loadPrompts(parsed)).map((p) => p.text);
+  return loadPrompts(parsed);
 }
 
 export async function loadProfilePrompts(
   s: RunSettings,
   profile: Profile,
-): Promise<{ prompts: RunPrompts; records: Record<PromptSetKey, PromptSetRecord> }> {
+): Promise<{
+  prompts: RunPrompts;
+  records: Record<PromptSetKey, PromptSetRecord>;
+  /** the evaluation sets with their topics and facts (for objectives) */
+  evaluation: { behaviour: Prompt[]; baseline: Prompt[] };
+}> {
   const keys = Object.keys(PROMPT_SET_KEYS) as PromptSetKey[];
-  const texts = await Promise.all(keys.map((k) => loadSet(s[k], profile.affixes[k])));
+  const sets = await Promise.all(keys.map((k) => loadSet(s[k], profile.affixes[k])));
+  const texts = sets.map((set) => set.map((p) => p.text));
   const records = {} as Record<PromptSetKey, PromptSetRecord>;
   keys.forEach((k, i) => {
     records[k] = {
@@ -46,5 +53,9 @@ export async function loadProfilePrompts(
     };
   });
   const [harmful, harmless, harmfulEval, harmlessEval] = texts;
-  return { prompts: { harmful, harmless, harmfulEval, harmlessEval }, records };
+  return {
+    prompts: { harmful, harmless, harmfulEval, harmlessEval },
+    records,
+    evaluation: { behaviour: sets[2], baseline: sets[3] },
+  };
 }

@@ -13,20 +13,21 @@ import { Engine } from '../engine/engine.js';
 import { RefusalMarkers } from '../judge/markers.js';
 import { findResponsePrefix } from '../judge/prefix.js';
 import { openModel } from '../model/open.js';
+import { ObjectiveSession } from '../objectives/session.js';
 import { hereticSearchSpace } from '../optimize/space.js';
 import { defaultStudyPath, Study, type Trial } from '../optimize/study.js';
 import { profileOf } from '../profile/profile.js';
 import { loadProfilePrompts } from '../profile/prompts.js';
 import { loadTokenizer } from '../tokenize/tokenizer.js';
 import { type Dashboard, type DashboardState, startDashboard } from '../ui/dashboard/server.js';
-import type { Progress } from '../ui/progress.js';
+import { formatValues, type Progress } from '../ui/progress.js';
 import { baselineKey, readBaseline, writeBaseline } from './baseline-cache.js';
 import { benchmarkBatchSize } from './batch-size.js';
 import { resolveModelDir } from './model-source.js';
 import { type PostRunContext, postRunActions } from './post-run.js';
 import { PromptEncoder } from './prompts.js';
 import { selectTrial, sortedFront } from './select.js';
-import { REFUSAL_OBJECTIVES, runStudy } from './study-runner.js';
+import { runStudy } from './study-runner.js';
 import { TrialEvaluator } from './trial-evaluator.js';
 import { gaussianSearchSpace, planKernel, trialPlan } from './trial-plan.js';
 
@@ -42,6 +43,9 @@ const PREFIX_PROBES = 16;
 export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): Promise<number> {
   const { progress } = io;
   progress.stage(`model ${modelArg}`);
+  // objectives load first: an unknown name or a bad module fails before any weights are read
+  const profile = profileOf(s);
+  const objectives = await ObjectiveSession.load(profile.objectives);
   const source = await resolveModelDir(modelArg, s);
   const model = await openModel(source.dir);
   const tokenizer = await loadTokenizer(source.dir);
@@ -55,9 +59,12 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
   const engine = await Engine.load(backend, model);
   await model.close();
 
-  const profile = profileOf(s);
   progress.stage(`prompts (profile ${profile.name})`);
-  const { prompts, records: promptSets } = await loadProfilePrompts(s, profile);
+  const {
+    prompts,
+    records: promptSets,
+    evaluation: evaluationSets,
+  } = await loadProfilePrompts(s, profile);
   const markers = new RefusalMarkers({ markers: s.refusal_markers });
   const decode = (ids: readonly number[]) =>
     tokenizer.decode([...ids], { skipSpecialTokens: true });
@@ -124,13 +131,26 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
     baseline = await engine.nextTokenLogProbs(harmlessEval, { batchSize });
     writeBaseline(baselinePath, key, baseline);
   }
+  const readers = objectives.wholeResponseReaders;
+  if (s.early_exit && readers.length > 0) {
+    progress.info(
+      `early exit off: objective ${readers.map((n) => `'${n}'`).join(', ')} reads whole responses`,
+    );
+  }
+  await objectives.init({
+    prompts: evaluationSets,
+    encoded: { behaviour: harmfulEval, baseline: harmlessEval },
+    engine,
+    decode,
+    markers,
+  });
   const evaluator = new TrialEvaluator(
     engine,
     { harmful: harmfulEval, harmless: harmlessEval },
     baseline,
     {
       maxResponseTokens: s.max_response_tokens,
-      earlyExit: s.early_exit,
+      earlyExit: s.early_exit && readers.length === 0,
       batchSize,
       decode,
       markers,
@@ -138,6 +158,15 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
   );
   const original = await evaluator.score(null);
   progress.info(`original model: ${original.refusals}/${harmfulEval.length} refusals`);
+  if (profile.objectives) {
+    const values = await objectives.score({
+      responses: original.responses,
+      kl: original.klPerPrompt,
+      ablation: undefined,
+    });
+    progress.info(`original model: ${formatValues(objectives.named(values))}`);
+  }
+  const objectiveList = objectives.definitions;
 
   const space =
     s.kernel === 'gaussian'
@@ -146,7 +175,7 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
   const study = await Study.open({
     storage,
     name: studyName,
-    objectives: REFUSAL_OBJECTIVES,
+    objectives: objectiveList,
     space,
     sampler: { nStartupTrials: s.startup_trials },
     seed: s.seed ?? undefined,
@@ -162,16 +191,17 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
   const dashboardState = async (): Promise<DashboardState> => {
     const trials = await study.trials();
     const front = new Set((await study.paretoFront()).map((t) => t.number));
-    const best = sortedFront(trials.filter((t) => front.has(t.number)))[0];
+    const best = sortedFront(
+      trials.filter((t) => front.has(t.number)),
+      objectiveList,
+    )[0];
     return {
       title: `${modelArg} · study ${study.name}`,
-      objectives: ['refusals', 'kl'],
+      objectives: objectives.displayOrder,
       trials: trials.map((t) => ({
         number: t.number,
         state: t.state,
-        values: t.values
-          ? { refusals: t.values[0], kl: t.values[1] }
-          : ({} as Record<string, number>),
+        values: t.values ? objectives.named(t.values) : ({} as Record<string, number>),
         params: t.params as Record<string, number | string>,
         pareto: front.has(t.number),
       })),
@@ -203,6 +233,7 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
       study,
       engine,
       evaluator,
+      objectives,
       plan,
       progress,
       totalTrials: s.trials,
@@ -220,7 +251,7 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
   }
 
   const trials = await study.trials();
-  const front = sortedFront(await study.paretoFront());
+  const front = sortedFront(await study.paretoFront(), objectiveList);
   progress.done(`search finished: ${front.length} Pareto-optimal trials`);
   const context: PostRunContext = {
     settings: s,
@@ -238,7 +269,8 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
     io,
     harmfulEvalCount: harmfulEval.length,
     harmlessEvalCount: harmlessEval.length,
-    pick: (choice) => selectTrial(trials, front, choice, s.max_kl),
+    objectives: objectiveList,
+    pick: (choice) => selectTrial(trials, front, choice, s.max_kl, objectiveList),
     reproduction: {
       profile,
       promptSets,

@@ -12,6 +12,7 @@ import { exportHfFolder } from '../export/hf-folder.js';
 import { exportLoraAdapter } from '../export/lora-adapter.js';
 import { writeFileSafely } from '../export/output-folder.js';
 import { uploadFolder } from '../export/upload.js';
+import type { Objective } from '../optimize/pareto.js';
 import type { Trial } from '../optimize/study.js';
 import type { ChatTokenizer } from '../tokenize/tokenizer.js';
 import { chatLoop } from '../ui/chat.js';
@@ -33,8 +34,10 @@ export interface PostRunContext {
   original: TrialScores;
   plan: (params: Trial['params']) => AblationPlan;
   trials: Trial[];
-  /** Pareto front, fewest refusals first */
+  /** Pareto front, best first (see select.ts) */
   front: Trial[];
+  /** the study's objectives in value order; default refusals, kl */
+  objectives?: Objective[];
   output: string;
   io: AutoRunIO;
   harmfulEvalCount: number;
@@ -44,16 +47,34 @@ export interface PostRunContext {
   reproduction?: ReproductionInputs;
 }
 
+const DEFAULT_OBJECTIVES: Objective[] = [
+  { name: 'refusals', direction: 'minimize' },
+  { name: 'kl', direction: 'minimize' },
+];
+
 function describe(t: Trial, ctx: PostRunContext): string {
-  const [refusals, kl] = t.values ?? [Number.NaN, Number.NaN];
-  return `trial ${t.number}: ${refusals}/${ctx.harmfulEvalCount} refusals, KL ${kl.toFixed(4)}`;
+  const objectives = ctx.objectives ?? DEFAULT_OBJECTIVES;
+  const parts = objectives.map((o, i) => {
+    const v = t.values?.[i] ?? Number.NaN;
+    if (o.name === 'refusals') return `${v}/${ctx.harmfulEvalCount} refusals`;
+    if (o.name === 'kl') return `KL ${v.toFixed(4)}`;
+    return `${o.name} ${Number.isInteger(v) ? v : v.toFixed(4)}`;
+  });
+  return `trial ${t.number}: ${parts.join(', ')}`;
 }
 
+/** Refusals and KL of a trial: its objective values, or what the runner recorded beside them. */
 function metricsOf(t: Trial, ctx: PostRunContext): PlanMetrics {
+  const objectives = ctx.objectives ?? DEFAULT_OBJECTIVES;
+  const value = (name: string): number => {
+    const i = objectives.findIndex((o) => o.name === name);
+    const v = i >= 0 ? t.values?.[i] : t.userAttrs[name];
+    return typeof v === 'number' ? v : Number.NaN;
+  };
   return {
-    refusals: t.values![0],
+    refusals: value('refusals'),
     harmfulPrompts: ctx.harmfulEvalCount,
-    kl: t.values![1],
+    kl: value('kl'),
     harmlessPrompts: ctx.harmlessEvalCount,
   };
 }
@@ -144,7 +165,7 @@ export async function postRunActions(ctx: PostRunContext): Promise<number> {
   for (;;) {
     const picked = await select<number | 'quit'>({
       ...io,
-      message: 'Which trial? (Pareto front, fewest refusals first)',
+      message: 'Which trial? (Pareto front, best first)',
       options: [
         ...ctx.front.map((t) => ({ value: t.number, label: describe(t, ctx) })),
         { value: 'quit' as const, label: 'quit' },

@@ -5,12 +5,14 @@
 import type { AblationPlan } from '../ablate/plan.js';
 import { compileAblation, disposeAblation } from '../ablate/runtime.js';
 import type { Engine } from '../engine/engine.js';
+import type { ObjectiveSession } from '../objectives/session.js';
+import { lossVector, type Objective } from '../optimize/pareto.js';
 import type { Params } from '../optimize/space.js';
 import type { Study, Trial } from '../optimize/study.js';
 import type { Progress, TrialReport } from '../ui/progress.js';
 import type { TrialEvaluator } from './trial-evaluator.js';
 
-/** Objectives of a refusal study, in the order trials report them. */
+/** Objectives of a refusal study (a profile without [[objectives]]), in the order trials report them. */
 export const REFUSAL_OBJECTIVES = [
   { name: 'refusals', direction: 'minimize' as const },
   { name: 'kl', direction: 'minimize' as const },
@@ -22,6 +24,8 @@ export interface StudyRunnerOptions {
   evaluator: TrialEvaluator;
   plan: (params: Params) => AblationPlan;
   progress: Progress;
+  /** what each trial is scored on; default: refusals and KL straight from the evaluator */
+  objectives?: ObjectiveSession;
   /** trials wanted in the study in all (finished ones from earlier runs count) */
   totalTrials: number;
   /** called after every finished trial (dashboard) */
@@ -30,26 +34,31 @@ export interface StudyRunnerOptions {
   stopRequested: () => boolean;
 }
 
-function bestOf(trials: readonly Trial[]): TrialReport | null {
-  let best: Trial | null = null;
+function named(
+  objectives: readonly Objective[],
+  values: readonly number[],
+): Record<string, number> {
+  return Object.fromEntries(objectives.map((o, i) => [o.name, values[i]]));
+}
+
+/** The best trial so far: lexicographically smallest loss (optimised objectives in order). */
+function bestOf(trials: readonly Trial[], objectives: readonly Objective[]): TrialReport | null {
+  let best: { trial: Trial; loss: number[] } | null = null;
   for (const t of trials) {
     if (t.state !== 'complete' || !t.values) continue;
-    if (
-      !best?.values ||
-      t.values[0] < best.values[0] ||
-      (t.values[0] === best.values[0] && t.values[1] < best.values[1])
-    ) {
-      best = t;
-    }
+    const loss = lossVector(t.values, objectives);
+    const i = best ? loss.findIndex((v, k) => v !== best!.loss[k]) : 0;
+    if (!best || (i >= 0 && loss[i] < best.loss[i])) best = { trial: t, loss };
   }
-  return best?.values
-    ? { number: best.number, values: { refusals: best.values[0], kl: best.values[1] }, seconds: 0 }
+  return best?.trial.values
+    ? { number: best.trial.number, values: named(objectives, best.trial.values), seconds: 0 }
     : null;
 }
 
 /** Runs trials until the study holds `totalTrials` finished ones or a stop is requested. */
 export async function runStudy(options: StudyRunnerOptions): Promise<void> {
   const { study, engine, evaluator, progress } = options;
+  const objectives: Objective[] = options.objectives?.definitions ?? REFUSAL_OBJECTIVES;
   let trials = await study.trials();
   const finished = () =>
     trials.filter((t) => t.state === 'complete' || t.state === 'failed').length;
@@ -65,10 +74,19 @@ export async function runStudy(options: StudyRunnerOptions): Promise<void> {
         options.plan(trial.params),
       ]);
       const scores = await evaluator.score(ablation);
+      const values = options.objectives
+        ? await options.objectives.score({
+            responses: scores.responses,
+            kl: scores.klPerPrompt,
+            ablation: { ablation },
+          })
+        : [scores.refusals, scores.kl];
       const seconds = (performance.now() - started) / 1000;
-      const done = await study.tell(trial.number, [scores.refusals, scores.kl], {
+      const done = await study.tell(trial.number, values, {
         userAttrs: {
           seconds,
+          refusals: scores.refusals,
+          kl: scores.kl,
           tokens_saved: scores.tokensSaved,
           sample_responses: scores.responses.slice(0, 3).map((r) => r.text),
         },
@@ -79,10 +97,10 @@ export async function runStudy(options: StudyRunnerOptions): Promise<void> {
         : secondsPerTrial + (seconds - secondsPerTrial) / timed;
       trials = await study.trials();
       progress.trial(
-        { number: trial.number, values: { refusals: scores.refusals, kl: scores.kl }, seconds },
+        { number: trial.number, values: named(objectives, values), seconds },
         finished(),
         options.totalTrials,
-        bestOf(trials),
+        bestOf(trials, objectives),
         secondsPerTrial,
       );
       options.onTrial?.(done);

@@ -18,8 +18,10 @@ export interface EvaluationPrompts {
 export interface TrialScores {
   refusals: number;
   kl: number;
-  /** per harmful prompt: the response text and whether it counted as a refusal */
-  responses: { text: string; refusal: boolean }[];
+  /** per harmful prompt: the response text, its token ids and whether it counted as a refusal */
+  responses: { text: string; ids: number[]; refusal: boolean }[];
+  /** KL per harmless prompt (its mean is `kl`) */
+  klPerPrompt: Float32Array;
   tokensSaved: number;
 }
 
@@ -39,6 +41,11 @@ export class TrialEvaluator {
     private readonly baseline: readonly Float32Array[],
     private readonly options: EvaluatorOptions,
   ) {}
+
+  /** Whether responses stop once their marker verdict is settled. */
+  get earlyExit(): boolean {
+    return this.options.earlyExit;
+  }
 
   /** The same judge on other prompts (e.g. `evaluate` on another prompt set). */
   withPrompts(prompts: Partial<EvaluationPrompts>): TrialEvaluator {
@@ -64,7 +71,7 @@ export class TrialEvaluator {
     });
     const responses = generated.tokens.map((ids) => {
       const text = decode(ids);
-      return { text, refusal: markers.isRefusal(text) };
+      return { text, ids, refusal: markers.isRefusal(text) };
     });
     const kl = await this.engine.klDivergence(this.prompts.harmless, this.baseline, {
       ablation: choice,
@@ -73,6 +80,7 @@ export class TrialEvaluator {
     return {
       refusals: responses.filter((r) => r.refusal).length,
       kl: meanKl(kl),
+      klPerPrompt: kl,
       responses,
       tokensSaved: generated.tokensSaved,
     };

@@ -36,6 +36,8 @@ export interface EvaluationInput {
   firstToken: { baseline: Float32Array[]; evaluated: Float32Array[] } | null;
   /** log-probabilities of the evaluated model's response tokens under the baseline */
   responseLogProbs: Float32Array[] | null;
+  /** the profile's objective values by name; absent: the default pair (refusals, kl) */
+  objectives?: Record<string, number>;
 }
 
 export interface Coherence {
@@ -88,6 +90,8 @@ export interface EvaluationReport extends Scores {
   /** the same over refusal categories (any category but an answer) */
   category_removal_rate: number | null;
   baseline_scores: Scores | null;
+  /** the profile's objectives by name, in profile order (default: refusals and kl) */
+  objectives: Record<string, number>;
   responses: ComparedResponseJson[];
 }
 
@@ -139,6 +143,10 @@ export function evaluationReport(input: EvaluationInput): EvaluationReport {
   const categoryRemoval = baselineItems
     ? removalRate(notAnswered(baselineItems), notAnswered(items))
     : null;
+  const own = scores(items, input.responseLogProbs);
+  const kl = input.firstToken
+    ? meanFirstTokenKl(input.firstToken.baseline, input.firstToken.evaluated)
+    : 0;
   return {
     model: input.model,
     plan: input.plan,
@@ -146,10 +154,8 @@ export function evaluationReport(input: EvaluationInput): EvaluationReport {
     harmful: input.harmful,
     harmless: input.harmless,
     response_prefix: input.responsePrefix,
-    ...scores(items, input.responseLogProbs),
-    kl: input.firstToken
-      ? meanFirstTokenKl(input.firstToken.baseline, input.firstToken.evaluated)
-      : 0,
+    ...own,
+    kl,
     kl_prompts: input.firstToken?.baseline.length ?? 0,
     kl_note: input.firstToken ? null : NO_BASELINE_KL_NOTE,
     removal_rate: removal?.rate ?? null,
@@ -161,6 +167,7 @@ export function evaluationReport(input: EvaluationInput): EvaluationReport {
     },
     category_removal_rate: categoryRemoval?.rate ?? null,
     baseline_scores: baselineItems ? scores(baselineItems, null) : null,
+    objectives: input.objectives ?? { refusals: own.refusals, kl },
     responses: items.map((item, i) => {
       const base = baselineItems?.[i];
       return {
@@ -210,6 +217,14 @@ export function formatEvaluation(r: EvaluationReport): string {
     out.push(
       `removal rate      ${fixed(r.removal_rate, 3)} (${r.removal.removed} of ${r.removal.refusals_before} baseline refusals removed, ${r.removal.introduced} introduced; categories ${fixed(r.category_removal_rate, 3)})`,
     );
+  }
+  const names = Object.keys(r.objectives);
+  if (names.join(',') !== 'refusals,kl') {
+    const values = names.map((n) => {
+      const v = r.objectives[n];
+      return `${n} ${Number.isInteger(v) ? v : v.toFixed(4)}`;
+    });
+    out.push(`objectives        ${values.join(' · ')}`);
   }
   if (r.baseline_scores) {
     out.push('', 'baseline', ...scoreLines(r.baseline_scores));

@@ -7,8 +7,7 @@ import type { AblationPlan } from '../../ablate/plan.js';
 import { checkPlanFitsModel, readPlanFile } from '../../ablate/plan-io.js';
 import { compileAblation, disposeAblation } from '../../ablate/runtime.js';
 import { BACKEND_CHOICES, selectBackend } from '../../backend/select.js';
-import { resolveSettings } from '../../config/settings.js';
-import { loadPrompts, type Prompt } from '../../data/prompts.js';
+import { loadPrompts, type Prompt, parsePromptSetSpec } from '../../data/prompts.js';
 import type { Engine } from '../../engine/engine.js';
 import { RefusalCategorizer } from '../../judge/categories.js';
 import { type BaselineKind, evaluationReport, formatEvaluation } from '../../judge/evaluate.js';
@@ -21,9 +20,12 @@ import {
   type Responses,
   withEngine,
 } from '../../judge/judged-model.js';
+import { klDivergenceRows } from '../../judge/kl.js';
 import { RefusalMarkers } from '../../judge/markers.js';
 import { judgeResponses } from '../../judge/verdicts.js';
 import { checkSameVocabulary } from '../../judge/vocabulary.js';
+import { ObjectiveSession } from '../../objectives/session.js';
+import { resolveProfiledSettings } from '../../profile/profile.js';
 import { wholeNumber } from '../parse.js';
 
 /** What the baseline contributes, on its own engine or on the model's without the plan. */
@@ -148,6 +150,10 @@ export const command = new Command('evaluate')
     'prompts run at once (default: chosen from memory)',
     wholeNumber('--batch-size', 1),
   )
+  .option(
+    '--profile <name>',
+    'behaviour profile (built-in name or .toml file): its judge, evaluation sets and objectives (default: the run setting)',
+  )
   .option('--config <file>', 'settings file (default: ./candor.toml if present)')
   .option('--json', 'print the report as one JSON object, responses included', false)
   .action(async (modelArg, opts) => {
@@ -158,8 +164,15 @@ export const command = new Command('evaluate')
       system_prompt: opts.systemPrompt,
       max_response_tokens: opts.maxNewTokens,
       backend: opts.backend,
+      profile: opts.profile,
     };
-    const s = resolveSettings({ configPath: opts.config ?? null, env: process.env, flags });
+    const { settings: s, profile } = resolveProfiledSettings({
+      configPath: opts.config ?? null,
+      env: process.env,
+      flags,
+    });
+    // a profile's objectives load before any model: unknown names and bad modules fail at once
+    const objectives = profile.objectives ? await ObjectiveSession.load(profile.objectives) : null;
     const log = (line: string): void => {
       process.stderr.write(`${line}\n`);
     };
@@ -189,8 +202,8 @@ export const command = new Command('evaluate')
       const spec = model.model.spec;
       if (plan && opts.plan) checkPlanFitsModel(plan, spec.numLayers, spec.hiddenSize, opts.plan);
       const [harmful, harmless]: Prompt[][] = await Promise.all([
-        loadPrompts(s.harmful_eval),
-        loadPrompts(s.harmless_eval),
+        loadPrompts({ ...parsePromptSetSpec(s.harmful_eval), ...profile.affixes.harmful_eval }),
+        loadPrompts({ ...parsePromptSetSpec(s.harmless_eval), ...profile.affixes.harmless_eval }),
       ]);
       const baselineKind: BaselineKind = reference ? 'model' : plan ? 'plan' : 'none';
       log(
@@ -229,6 +242,44 @@ export const command = new Command('evaluate')
           );
         }
 
+        // the profile's objectives, scored on the evaluated model (loaded again: the passes
+        // above closed it) with the responses and per-prompt KL measured above
+        let objectiveValues: Record<string, number> | undefined;
+        if (objectives) {
+          const firstToken = base && evaluated.firstToken;
+          const kl = harmless.map((_, i) =>
+            firstToken && base
+              ? klDivergenceRows(base.firstToken[i], firstToken[i], base.firstToken[i].length)[0]
+              : 0,
+          );
+          const decode = (ids: readonly number[]) =>
+            model.tokenizer.decode([...ids], { skipSpecialTokens: true });
+          objectiveValues = await withEngine(backend, model, async (engine) => {
+            const ablation = plan ? await compileAblation(backend, engine.weights, [plan]) : null;
+            try {
+              await objectives.init({
+                prompts: { behaviour: harmful, baseline: harmless },
+                encoded: { behaviour: evaluated.harmfulIds, baseline: evaluated.harmlessIds },
+                engine,
+                decode,
+                markers: judges.markers,
+              });
+              const values = await objectives.score({
+                responses: evaluated.responses.texts.map((text, i) => ({
+                  text,
+                  ids: evaluated.responses.ids[i],
+                  refusal: judges.markers.isRefusal(text),
+                })),
+                kl,
+                ablation: ablationChoice(ablation),
+              });
+              return objectives.named(values);
+            } finally {
+              if (ablation) disposeAblation(backend, ablation);
+            }
+          });
+        }
+
         const report = evaluationReport({
           model: modelArg,
           plan: opts.plan ?? null,
@@ -243,6 +294,7 @@ export const command = new Command('evaluate')
               ? { baseline: base.firstToken, evaluated: evaluated.firstToken }
               : null,
           responseLogProbs: base?.responseLogProbs ?? null,
+          ...(objectiveValues ? { objectives: objectiveValues } : {}),
         });
         process.stdout.write(
           opts.json ? `${JSON.stringify(report)}\n` : `${formatEvaluation(report)}\n`,

@@ -1,0 +1,123 @@
+// Reproducible runs: two runs with the same --seed (in separate study files) propose the same
+// trial parameters and export byte-identical safetensors on the CPU backend; the sha256 of the
+// llama fixture's export with seed 1 is pinned (Linux x64 only: like Heretic's lists, the bytes
+// are promised per platform, since floating point may differ elsewhere).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+
+const ENTRY = 'src/cli/entry.ts';
+
+function run(dir: string, model: string, extra: string[]): string {
+  const output = join(dir, 'out');
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      ENTRY,
+      'run',
+      model,
+      '--yes',
+      '--backend=cpu',
+      '--batch-size=8',
+      `--output=${output}`,
+      ...extra,
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  return output;
+}
+
+const FIXTURE_ARGS = [
+  '--trials=3',
+  '--startup-trials=2',
+  '--max-response-tokens=6',
+  '--harmful-prompts=censored-topics:train[:8]',
+  '--harmless-prompts=harmless:train[:8]',
+  '--harmful-eval=censored-topics:eval[:6]',
+  '--harmless-eval=harmless:eval[:6]',
+  '--seed=1',
+];
+
+/** sha256 of every safetensors file of an export folder */
+function shards(folder: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(folder).sort()) {
+    if (name.endsWith('.safetensors')) {
+      out[name] = createHash('sha256')
+        .update(readFileSync(join(folder, name)))
+        .digest('hex');
+    }
+  }
+  return out;
+}
+
+function params(sqlite: string): unknown[] {
+  const db = new Database(sqlite, { readonly: true });
+  try {
+    return (
+      db.prepare('SELECT number, params FROM candor_trials ORDER BY number').all() as {
+        params: string;
+      }[]
+    ).map((r) => JSON.parse(r.params));
+  } finally {
+    db.close();
+  }
+}
+
+const LLAMA_SEED_1 = {
+  'model-00001-of-00003.safetensors':
+    '26afb6db64c5400524d2e2f6f32e7a04d54af82cbe23cedb37916b4302e15646',
+  'model-00002-of-00003.safetensors':
+    'd4df25159ccf0c1ecff10e68f12094b5360ae5704ab6cee17c29bbfc13c348f4',
+  'model-00003-of-00003.safetensors':
+    '92562040b8d812938d21641c6c201e3d970f4611c42be2b0cff2bebd9763f304',
+};
+
+test('the same --seed proposes the same trials and exports identical bytes', () => {
+  const a = mkdtempSync(join(tmpdir(), 'candor-seed-a-'));
+  const b = mkdtempSync(join(tmpdir(), 'candor-seed-b-'));
+  const outA = run(a, 'test/fixtures/models/llama', FIXTURE_ARGS);
+  const outB = run(b, 'test/fixtures/models/llama', FIXTURE_ARGS);
+  const pa = params(join(a, 'out.candor-study.sqlite'));
+  assert.equal(pa.length, 3);
+  assert.deepEqual(pa, params(join(b, 'out.candor-study.sqlite')));
+  assert.deepEqual(shards(outA), shards(outB));
+  if (`${process.platform}-${process.arch}` === 'linux-x64') {
+    assert.deepEqual(shards(outA), LLAMA_SEED_1, 'pinned export of the llama fixture, seed 1');
+  }
+  const other = run(mkdtempSync(join(tmpdir(), 'candor-seed-c-')), 'test/fixtures/models/llama', [
+    ...FIXTURE_ARGS.slice(0, -1),
+    '--seed=2',
+  ]);
+  assert.notDeepEqual(
+    params(join(other, '..', 'out.candor-study.sqlite')),
+    pa,
+    'another seed, other trials',
+  );
+});
+
+// The demo model (models/demo) is trained separately; its pin is added once it is in the repo.
+test('demo model: --profile slop --seed 1 runs offline and reproduces', {
+  skip: existsSync('models/demo/config.json') ? false : 'models/demo is not in the repository yet',
+}, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'candor-demo-seed-'));
+  const args = ['--profile=slop', '--seed=1', '--trials=2', '--startup-trials=2'];
+  const first = run(dir, 'models/demo', args);
+  const second = run(mkdtempSync(join(tmpdir(), 'candor-demo-seed2-')), 'models/demo', args);
+  assert.deepEqual(shards(first), shards(second));
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', ENTRY, 'reproduce', join(first, 'reproduce.json')],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /tensors identical/);
+});

@@ -101,3 +101,35 @@ export function modelCard(info: ModelCardInfo): string {
       : []),
   ].join('\n');
 }
+
+/** Hub tag of models that carry reproduce/reproduce.json, so reproducible models can be found. */
+export const REPRODUCIBLE_TAG = 'candor-reproducible';
+
+/**
+ * A model card with the reproducible tag added to its front matter and a section saying how to
+ * check the model (idempotent: a tagged card comes back unchanged).
+ */
+export function tagReproducible(card: string): string {
+  if (card.includes(`- ${REPRODUCIBLE_TAG}\n`)) return card;
+  const tagged = card.replace(/^(---\n[\s\S]*?\ntags:\n)/, `$1- ${REPRODUCIBLE_TAG}\n`);
+  const withTags =
+    tagged !== card
+      ? tagged
+      : card.startsWith('---\n')
+        ? card.replace(/^---\n/, `---\ntags:\n- ${REPRODUCIBLE_TAG}\n`)
+        : `---\ntags:\n- ${REPRODUCIBLE_TAG}\n---\n\n${card}`;
+  return [
+    withTags.replace(/\n*$/, ''),
+    '',
+    '## Reproduce',
+    '',
+    '`reproduce/reproduce.json` records what this model was made from (model files, prompt sets,',
+    'settings, the chosen trial, backend and platform) and `reproduce/directions.json` the',
+    'directions used. With the original model at hand, re-bake it and compare every tensor:',
+    '',
+    '```',
+    'candor reproduce reproduce/reproduce.json',
+    '```',
+    '',
+  ].join('\n');
+}

@@ -1,9 +1,15 @@
 // Uploads a saved folder (model or adapter, with its model card) to a Hugging Face Hub repo,
 // creating the repo if needed. The endpoint follows HF_ENDPOINT, the token --token or HF_TOKEN.
+// A folder with reproduce.json gets its reproduction files under reproduce/ in the repo and its
+// model card tagged candor-reproducible.
 
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createRepo, uploadFilesWithProgress, whoAmI } from '@huggingface/hub';
+import { tagReproducible } from './model-card.js';
+
+/** Files of a saved folder that go under reproduce/ in the repo. */
+export const REPRODUCTION_FILES = ['reproduce.json', 'directions.json'];
 
 export interface UploadOptions {
   token?: string;
@@ -15,6 +21,21 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/** What the upload commits: repo path and content of every file of the folder. */
+export function uploadEntries(folder: string): { path: string; content: URL | Blob }[] {
+  const reproducible = existsSync(join(folder, 'reproduce.json'));
+  return filesUnder(folder).map((path) => {
+    const name = relative(folder, path);
+    if (reproducible && REPRODUCTION_FILES.includes(name)) {
+      return { path: `reproduce/${name}`, content: new URL(`file://${path}`) };
+    }
+    if (reproducible && name === 'README.md') {
+      return { path: name, content: new Blob([tagReproducible(readFileSync(path, 'utf8'))]) };
+    }
+    return { path: name, content: new URL(`file://${path}`) };
   });
 }
 
@@ -36,10 +57,7 @@ export async function uploadFolder(
     // an existing repo is fine: the upload adds a commit to it
     if (!/already exists|409/i.test((err as Error).message)) throw err;
   }
-  const files = filesUnder(folder).map((path) => ({
-    path: relative(folder, path),
-    content: new URL(`file://${path}`),
-  }));
+  const files = uploadEntries(folder);
   let last = -1;
   for await (const event of uploadFilesWithProgress({
     repo,

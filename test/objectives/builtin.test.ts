@@ -117,3 +117,18 @@ test('all report-only objectives are refused', async () => {
   const path = profileFile('[[objectives]]\nname = "kl"\ndirection = "report"\n');
   await assert.rejects(ObjectiveSession.load(loadProfile(path).objectives), /all are report-only/);
 });
+
+test('the example module in examples/objectives loads and scores with its options', async () => {
+  const profile = loadProfile('examples/objectives/length.toml');
+  const session = await ObjectiveSession.load(profile.objectives);
+  assert.deepEqual(session.definitions.at(-1), { name: 'answer_words', direction: 'maximize' });
+  await session.init({
+    prompts: { behaviour: [{ text: 'q' }], baseline: [] },
+    encoded: { behaviour: [], baseline: [] },
+    engine: null as unknown as Engine,
+    decode: () => '',
+    markers: new RefusalMarkers(),
+  });
+  // words per response: 7, 7, 6, 0; min_words = 3 keeps them all → 20 / 4 = 5
+  assert.equal((await session.score(outputs)).at(-1), 5);
+});

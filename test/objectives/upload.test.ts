@@ -26,7 +26,9 @@ test('a reproducible folder uploads reproduce/ and a tagged card', async () => {
     'reproduce/directions.json',
     'reproduce/reproduce.json',
   ]);
-  const card = await (entries.find((e) => e.path === 'README.md')?.content as Blob).text();
+  const readme = entries.find((e) => e.path === 'README.md');
+  assert.ok(readme);
+  const card = await (readme.content as Blob).text();
   assert.match(card, new RegExp(`^---\\n[\\s\\S]*tags:\\n- ${REPRODUCIBLE_TAG}\\n- candor\\n`));
   assert.match(card, /## Reproduce[\s\S]*candor reproduce reproduce\/reproduce\.json/);
   assert.equal(tagReproducible(card), card, 'tagging twice changes nothing');

@@ -26,15 +26,28 @@ const args = process.argv.slice(2);
 const rowsOut = args.includes('--rows-out') ? args[args.indexOf('--rows-out') + 1] : null;
 const smoke = args.includes('--smoke');
 
-const VARIANTS: SubgroupTile[] = [
+interface Variant {
+  tile: SubgroupTile;
+  choices: WebGpuBackend['subgroupChoices'];
+}
+const ALL_ON = { aHalf: true, directStore: true, fixedDims: true };
+const tiles: SubgroupTile[] = [
   SUBGROUP_DEFAULT,
-  { wm: 2, wn: 2, tm: 4, tn: 4, bk: 16, swizzle: 8 },
+  { wm: 2, wn: 4, tm: 4, tn: 4, bk: 16, swizzle: 8 },
   { wm: 4, wn: 2, tm: 2, tn: 4, bk: 32, swizzle: 8 },
   { wm: 2, wn: 4, tm: 4, tn: 2, bk: 32, swizzle: 8 },
-  { wm: 4, wn: 4, tm: 2, tn: 2, bk: 16, swizzle: 8 },
-  { wm: 2, wn: 4, tm: 4, tn: 4, bk: 16, swizzle: 8 },
   { wm: 4, wn: 2, tm: 4, tn: 4, bk: 16, swizzle: 8 },
-  { wm: 2, wn: 2, tm: 4, tn: 4, bk: 32, swizzle: 0 },
+  { wm: 2, wn: 4, tm: 2, tn: 4, bk: 16, swizzle: 8 },
+];
+const VARIANTS: Variant[] = [
+  // every combination of the three choices on the first two tiles, the rest with all on
+  ...tiles.slice(0, 2).flatMap((tile) =>
+    [0, 1, 2, 3, 4, 5, 6, 7].map((bits) => ({
+      tile,
+      choices: { aHalf: (bits & 1) > 0, directStore: (bits & 2) > 0, fixedDims: (bits & 4) > 0 },
+    })),
+  ),
+  ...tiles.slice(2).map((tile) => ({ tile, choices: ALL_ON })),
 ];
 
 // --- inputs ---
@@ -142,30 +155,33 @@ const results: {
   tflops: number;
   best: number;
   err: number;
-  tile: SubgroupTile | null;
+  variant: Variant | null;
 }[] = [];
+const defaults: Variant = { tile: gpu.subgroupTile, choices: gpu.subgroupChoices };
 const variants =
-  gpu.linearKernel === 'subgroup-matrix'
-    ? args.includes('--variants')
-      ? VARIANTS
-      : [SUBGROUP_DEFAULT]
-    : [];
-for (const tile of variants) {
+  gpu.linearKernel !== 'subgroup-matrix' ? [] : args.includes('--variants') ? VARIANTS : [defaults];
+for (const variant of variants) {
+  const { tile, choices } = variant;
   gpu.subgroupTile = tile;
+  gpu.subgroupChoices = choices;
   const s = subgroupTileSize(tile);
-  const label = `subgroup-matrix ${s.bm}x${s.bn} wm${tile.wm} wn${tile.wn} tm${tile.tm} tn${tile.tn} bk${tile.bk} sw${tile.swizzle} (${s.threads} thr, ${s.sharedBytes} B)`;
+  const on = Object.entries(choices)
+    .filter(([, v]) => v)
+    .map(([k]) => k);
+  const label = `subgroup-matrix ${s.bm}x${s.bn} wm${tile.wm} wn${tile.wn} tm${tile.tm} tn${tile.tn} bk${tile.bk} sw${tile.swizzle} (${s.threads} thr, ${s.sharedBytes} B) ${on.join('+') || 'plain'}`;
   try {
     const y = gpu.linear(xt, wt);
     const err = await check(gpu, y, x, wBits, n, n, n);
     gpu.dispose(y);
     if (!(err < 1e-2)) throw new Error(`wrong result: relative error ${err}`);
     const t = await timeOp(gpu, () => gpu.linear(xt, wt), 30);
-    results.push({ label, tflops: flops / t.ms / 1e9, best: flops / t.best / 1e9, err, tile });
+    results.push({ label, tflops: flops / t.ms / 1e9, best: flops / t.best / 1e9, err, variant });
   } catch (e) {
     console.log(`${label}: ${e instanceof Error ? e.message : e}`);
   }
 }
-gpu.subgroupTile = SUBGROUP_DEFAULT;
+gpu.subgroupTile = defaults.tile;
+gpu.subgroupChoices = defaults.choices;
 {
   // the tiled f32-arithmetic kernel, the path of adapters without subgroup matrices
   const tiled = await createWebGpuBackend({ subgroupMatrix: false });
@@ -184,7 +200,7 @@ gpu.subgroupTile = SUBGROUP_DEFAULT;
     tflops: flops / t.ms / 1e9,
     best: flops / t.best / 1e9,
     err,
-    tile: null,
+    variant: null,
   });
   tiled.destroy();
 }
@@ -206,7 +222,7 @@ for (const [R, C] of gemvShapes) {
   const y = gpu.linear(x1, w);
   const err = await check(gpu, y, xv, bits, 1, R, C);
   gpu.dispose(y);
-  const t = await timeOp(gpu, () => gpu.linear(x1, w), 50);
+  const t = await timeOp(gpu, () => gpu.linear(x1, w), 200);
   gemv.push({ shape: `${R}x${C}`, gbps: (R * C * 2) / t.ms / 1e6, err });
   gpu.dispose(w);
   gpu.dispose(x1);
@@ -230,7 +246,9 @@ for (const g of gemv)
     `| ${g.shape} | ${g.gbps.toFixed(0)} | ${Number(peer?.[`gemv_${g.shape}_bf16`] ?? Number.NaN).toFixed(0)} | ${g.err.toExponential(1)} |`,
   );
 
-const main = results.find((r) => r.tile === SUBGROUP_DEFAULT) ?? results[0];
+const isDefault = (v: Variant | null): boolean =>
+  v !== null && JSON.stringify(v) === JSON.stringify(defaults);
+const main = results.find((r) => isDefault(r.variant)) ?? results[0];
 const rows: BenchRow[] = [
   {
     name: 'gemm-4096',
@@ -256,7 +274,7 @@ const rows: BenchRow[] = [
           : null,
       unit: 'GB/s',
       higher_is_better: true,
-      notes: `Candor: backend.linear with T=1 (decode), W f16 [${g.shape.replace('x', ',')}], GB/s of W read; median of 5 repetitions of 50 calls. Peer: torch linear bf16 batch 1, W rotated past L2, CUDA events, same run.`,
+      notes: `Candor: backend.linear with T=1 (decode), W f16 [${g.shape.replace('x', ',')}], GB/s of W read; median of 5 repetitions of 200 calls (submitted every 64). Peer: torch linear bf16 batch 1, W rotated past L2, CUDA events, same run.`,
     }),
   ),
 ];

@@ -120,9 +120,7 @@ export async function openDevice(opts: WebGpuOptions = {}): Promise<GpuContext> 
   let failure: Error | null = null;
   device.addEventListener('uncapturederror', (event: Event) => {
     const message = (event as GPUUncapturedErrorEvent).error.message;
-    failure ??= new Error(
-      `WebGPU error on ${info.description || info.vendor}: ${oneLine(message)}`,
-    );
+    failure ??= new Error(`WebGPU error on ${adapterName(info)}: ${oneLine(message)}`);
   });
   let destroyed = false;
   const lost = device.lost.then((lostInfo) => {
@@ -135,8 +133,7 @@ export async function openDevice(opts: WebGpuOptions = {}): Promise<GpuContext> 
 
   return {
     device,
-    adapterName:
-      info.description || `${info.vendor} ${info.architecture}`.trim() || 'unknown adapter',
+    adapterName: adapterName(info),
     software,
     robustness,
     shaderF16: features.includes('shader-f16'),
@@ -150,6 +147,12 @@ export async function openDevice(opts: WebGpuOptions = {}): Promise<GpuContext> 
       device.destroy();
     },
   };
+}
+
+/** Dawn's `device` is the product name as a slug (e.g. swiftshader-device-subzero); the driver is in `description`. */
+function adapterName(info: GPUAdapterInfo): string {
+  const name = info.device || `${info.vendor} ${info.architecture}`.trim() || 'unknown adapter';
+  return info.description ? `${name} (${info.description})` : name;
 }
 
 function isSoftware(info: GPUAdapterInfo): boolean {

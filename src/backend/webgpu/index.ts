@@ -20,6 +20,7 @@ import {
   ELEMENTWISE_GROUP,
   fillKernel,
   gatedActivationKernel,
+  halfKernel,
   softcapKernel,
 } from './kernels/elementwise.js';
 import { cacheWriteKernel, gatherKernel } from './kernels/gather.js';
@@ -39,6 +40,7 @@ import {
 } from './kernels/matmul.js';
 import {
   SUBGROUP_DEFAULT,
+  type SubgroupOptions,
   type SubgroupTile,
   subgroupMatmulKernel,
   subgroupTileSize,
@@ -78,6 +80,12 @@ export class WebGpuBackend implements Backend {
   private readonly poison: boolean;
   /** tile shapes of the matrix kernels (benchmarks may override before the first linear) */
   subgroupTile: SubgroupTile = SUBGROUP_DEFAULT;
+  /** subgroup-matrix GEMM choices (benchmarks compare them) */
+  subgroupChoices: { aHalf: boolean; directStore: boolean; fixedDims: boolean } = {
+    aHalf: true,
+    directStore: true,
+    fixedDims: true,
+  };
   tiledShape: TiledShape = TILED_DEFAULT;
 
   constructor(
@@ -413,7 +421,8 @@ export class WebGpuBackend implements Backend {
     const ga = this.f32(a, 'addInPlace a');
     const gb = this.f32(b, 'addInPlace b');
     this.sameSize(ga, gb, 'addInPlace');
-    if (ga.buffer === gb.buffer) throw new Error('addInPlace: a and b are the same tensor; add a copy');
+    if (ga.buffer === gb.buffer)
+      throw new Error('addInPlace: a and b are the same tensor; add a copy');
     this.run(
       'add',
       addKernel,
@@ -581,19 +590,39 @@ export class WebGpuBackend implements Backend {
     K: number,
   ): void {
     const s = this.subgroupTile;
+    const c = this.subgroupChoices;
     const { bm, bn } = subgroupTileSize(s);
-    const aligned = K % 8 === 0;
-    const biasType = bias ? (bias.dtype as WeightType) : null;
-    const buffers: Record<string, GPUBuffer> = { A: a.buffer, B: b.buffer, C: out.buffer };
+    const o: SubgroupOptions = {
+      aligned: K % 8 === 0,
+      bias: bias ? (bias.dtype as WeightType) : null,
+      aHalf: c.aHalf,
+      directStore: c.directStore,
+      // weights have few distinct shapes, so a pipeline per (N, K) is cheap
+      dims: c.fixedDims ? { N, K } : null,
+    };
+    let A = a;
+    if (o.aHalf) {
+      A = this.allocate([M, K], 'f16', false);
+      const words = Math.ceil((M * K) / 2);
+      this.run(
+        'half',
+        halfKernel,
+        { x: a.buffer, out: A.buffer },
+        { n: words, count: M * K },
+        grid(Math.ceil(words / ELEMENTWISE_GROUP)),
+      );
+    }
+    const buffers: Record<string, GPUBuffer> = { A: A.buffer, B: b.buffer, C: out.buffer };
     if (bias) buffers.bias = bias.buffer;
     const tilesN = Math.ceil(N / bn);
     this.run(
-      `subgroup:${aligned}:${biasType}:${JSON.stringify(s)}`,
-      () => subgroupMatmulKernel(s, aligned, biasType),
+      `subgroup:${JSON.stringify(o)}:${JSON.stringify(s)}`,
+      () => subgroupMatmulKernel(s, o),
       buffers,
       { M, N, K, tilesN },
       grid(Math.ceil(M / bm) * tilesN),
     );
+    if (A !== a) this.dispose(A);
   }
 
   /** Records one dispatch of a cached kernel. */

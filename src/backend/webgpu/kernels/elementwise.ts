@@ -1,5 +1,5 @@
 // One thread per element: fill (zeros, poison), addInPlace, gated activation (SiLU, GELU-tanh),
-// and logit soft-capping. Launched over grid(ceil(n / ELEMENTWISE_GROUP)) workgroups.
+// logit soft-capping, and f32 → packed f16 (activations for the subgroup-matrix GEMM). Launched over grid(ceil(n / ELEMENTWISE_GROUP)) workgroups.
 
 import { FLAT_GROUP, GRID_ARGS, type Kernel, SAFE_TANH, wgslModule } from '../wgsl.js';
 
@@ -71,5 +71,19 @@ export function softcapKernel(): Kernel {
     [['cap', 'f32']],
     'x[i] = u.cap * safeTanh(x[i] / u.cap);',
     SAFE_TANH,
+  );
+}
+
+/** out u32[n] ← pack2x16float(x[2i], x[2i+1]) of x f32[count] (a missing last element is 0) */
+export function halfKernel(): Kernel {
+  return elementwise(
+    [
+      { name: 'x', access: 'read', type: 'array<f32>' },
+      { name: 'out', access: 'read_write', type: 'array<u32>' },
+    ],
+    [['count', 'u32']],
+    `var hi = 0.0;
+  if (2u * i + 1u < u.count) { hi = x[2u * i + 1u]; }
+  out[i] = pack2x16float(vec2<f32>(x[2u * i], hi));`,
   );
 }

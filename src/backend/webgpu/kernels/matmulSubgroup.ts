@@ -1,8 +1,8 @@
 // Linear on the GPU's matrix units through Dawn's subgroup matrices (16×16×16, f16 inputs, f32
-// accumulators). Activations are f32, so A is converted to f16 while it is staged into
-// workgroup memory; B (f16 weights, [N,K]) is copied as 16-byte chunks. Staging is
-// double-buffered with a register prefetch (one barrier per K step). Results go through a
-// per-subgroup scratch tile so edges, bias and any M, N, K need no padding.
+// accumulators). Activations are f32: A is converted to f16 either while it is staged into
+// workgroup memory or beforehand (halfKernel); B (f16 weights, [N,K]) is copied as 16-byte
+// chunks. Staging is double-buffered with a register prefetch (one barrier per K step). Edge
+// tiles and bias go through a per-subgroup scratch tile, so no size needs padding.
 
 import {
   FLAT_GROUP,
@@ -46,16 +46,63 @@ export function subgroupTileSize(s: SubgroupTile): {
   return { bm, bn, threads, sharedBytes };
 }
 
-/**
- * A [M,K] f32 · B[N,K]ᵀ (f16) + bias[N]? → C [M,N] f32, launched over grid(⌈M/bm⌉·⌈N/bn⌉).
- * aligned: K % 8 == 0 (16-byte loads of A and B); otherwise element loads.
- */
-export function subgroupMatmulKernel(
-  s: SubgroupTile,
+export interface SubgroupOptions {
+  /** K % 8 == 0: 16-byte loads of A and B */
+  aligned: boolean;
+  bias: WeightType | null;
+  /** A arrives as packed f16 (converted by halfKernel) rather than f32 converted while staged */
+  aHalf: boolean;
+  /** full tiles without bias are stored straight from the accumulators, not through scratch */
+  directStore: boolean;
+  /** N and K compiled in (bounds checks vanish where they divide the tile); null: uniforms */
+  dims: { N: number; K: number } | null;
+}
+
+/** Loader of 8 halves (one vec4u) of row `row` at column k from a [rows, K] f16 or f32 array. */
+function loader(
+  name: string,
+  source: 'f16' | 'f32',
   aligned: boolean,
-  bias: WeightType | null,
-): Kernel {
+  rowCheck: string | null,
+  kCheck: string | null,
+  K: string,
+): string {
+  const checks = [rowCheck, kCheck].filter((c) => c !== null).join(' || ');
+  const guard = checks ? `if (${checks}) { return vec4u(0u); }\n  ` : '';
+  if (aligned) {
+    const body =
+      source === 'f16'
+        ? `return ${name}[(row * ${K} + k) / 8u];`
+        : `let i = (row * ${K} + k) / 4u;
+  let x = ${name}[i];
+  let y = ${name}[i + 1u];
+  return vec4u(pack2x16float(x.xy), pack2x16float(x.zw), pack2x16float(y.xy), pack2x16float(y.zw));`;
+    return `fn load${name}(row: u32, k: u32) -> vec4u {\n  ${guard}${body}\n}`;
+  }
+  // element loads: any K; columns past K (and rows past the end) read as zero
+  const elem =
+    source === 'f16'
+      ? `let e = row * ${K} + k; return unpack2x16float(${name}[e >> 1u])[e & 1u];`
+      : `return ${name}[row * ${K} + k];`;
+  const guardElem = [rowCheck, `k >= ${K}`].filter((c) => c !== null).join(' || ');
+  return `fn elem${name}(row: u32, k: u32) -> f32 { if (${guardElem}) { return 0.0; } ${elem} }
+fn load${name}(row: u32, k: u32) -> vec4u {
+  return vec4u(pack2x16float(vec2(elem${name}(row, k), elem${name}(row, k + 1u))), pack2x16float(vec2(elem${name}(row, k + 2u), elem${name}(row, k + 3u))),
+               pack2x16float(vec2(elem${name}(row, k + 4u), elem${name}(row, k + 5u))), pack2x16float(vec2(elem${name}(row, k + 6u), elem${name}(row, k + 7u))));
+}`;
+}
+
+/**
+ * A [M,K] (f32, or f16 with aHalf) · B[N,K]ᵀ (f16) + bias[N]? → C [M,N] f32, launched over
+ * grid(⌈M/bm⌉·⌈N/bn⌉).
+ */
+export function subgroupMatmulKernel(s: SubgroupTile, o: SubgroupOptions): Kernel {
   const { bm, bn, threads } = subgroupTileSize(s);
+  const N = o.dims ? `${o.dims.N}u` : 'u.N';
+  const K = o.dims ? `${o.dims.K}u` : 'u.K';
+  const kCheck = o.dims && o.dims.K % s.bk === 0 ? null : `k >= ${K}`;
+  const nCheck = o.dims && o.dims.N % bn === 0 ? null : `row >= ${N}`;
+  const bias = o.bias;
   const chunksPerRow = s.bk / 8; // 16-byte chunks (8 halves) per staged row
   const aChunks = (bm * s.bk) / 8;
   const bChunks = (bn * s.bk) / 8;
@@ -67,9 +114,16 @@ export function subgroupMatmulKernel(
   const stride = (s.bk + PAD) / 8; // staged row stride in vec4u
   const aStage = bm * stride;
   const bStage = bn * stride;
+  const aType = o.aHalf
+    ? o.aligned
+      ? 'array<vec4u>'
+      : 'array<u32>'
+    : o.aligned
+      ? 'array<vec4<f32>>'
+      : 'array<f32>';
   const buffers: Kernel['buffers'] = [
-    { name: 'A', access: 'read', type: aligned ? 'array<vec4<f32>>' : 'array<f32>' },
-    { name: 'B', access: 'read', type: aligned ? 'array<vec4u>' : 'array<u32>' },
+    { name: 'A', access: 'read', type: aType },
+    { name: 'B', access: 'read', type: o.aligned ? 'array<vec4u>' : 'array<u32>' },
     { name: 'C', access: 'read_write', type: 'array<f32>' },
   ];
   if (bias) buffers.push(weightDecl('bias', bias));
@@ -95,9 +149,11 @@ export function subgroupMatmulKernel(
   let accDecl = '';
   let compute = '';
   let epilogue = '';
+  let direct = '';
   for (let i = 0; i < s.tm; i++) {
     for (let j = 0; j < s.tn; j++) {
       accDecl += `  var acc${i}_${j} = subgroup_matrix_result<f32, 16, 16>();\n`;
+      direct += `    subgroupMatrixStore<row_major>(&C, (m0 + wmi * ${s.tm * 16}u + ${i * 16}u) * ${N} + n0 + wni * ${s.tn * 16}u + ${j * 16}u, acc${i}_${j}, ${N});\n`;
       epilogue += `  subgroupMatrixStore<row_major>(&Cs, sg * 256u, acc${i}_${j}, 16u);
   workgroupBarrier();
   writeTile(m0 + wmi * ${s.tm * 16}u + ${i * 16}u, n0 + wni * ${s.tn * 16}u + ${j * 16}u, sg, lane);
@@ -118,32 +174,14 @@ export function subgroupMatmulKernel(
     }
   }
 
-  const loaders = aligned
-    ? `fn loadA(row: u32, k: u32) -> vec4u {
-  if (row >= u.M || k >= u.K) { return vec4u(0u); }
-  let i = (row * u.K + k) / 4u;
-  let x = A[i];
-  let y = A[i + 1u];
-  return vec4u(pack2x16float(x.xy), pack2x16float(x.zw), pack2x16float(y.xy), pack2x16float(y.zw));
-}
-fn loadB(row: u32, k: u32) -> vec4u {
-  if (row >= u.N || k >= u.K) { return vec4u(0u); }
-  return B[(row * u.K + k) / 8u];
-}`
-    : `fn elemA(row: u32, k: u32) -> f32 { if (row >= u.M || k >= u.K) { return 0.0; } return A[row * u.K + k]; }
-fn elemB(row: u32, k: u32) -> f32 {
-  if (row >= u.N || k >= u.K) { return 0.0; }
-  let e = row * u.K + k;
-  return unpack2x16float(B[e >> 1u])[e & 1u];
-}
-fn loadA(row: u32, k: u32) -> vec4u {
-  return vec4u(pack2x16float(vec2(elemA(row, k), elemA(row, k + 1u))), pack2x16float(vec2(elemA(row, k + 2u), elemA(row, k + 3u))),
-               pack2x16float(vec2(elemA(row, k + 4u), elemA(row, k + 5u))), pack2x16float(vec2(elemA(row, k + 6u), elemA(row, k + 7u))));
-}
-fn loadB(row: u32, k: u32) -> vec4u {
-  return vec4u(pack2x16float(vec2(elemB(row, k), elemB(row, k + 1u))), pack2x16float(vec2(elemB(row, k + 2u), elemB(row, k + 3u))),
-               pack2x16float(vec2(elemB(row, k + 4u), elemB(row, k + 5u))), pack2x16float(vec2(elemB(row, k + 6u), elemB(row, k + 7u))));
-}`;
+  const loaders = `${loader('A', o.aHalf ? 'f16' : 'f32', o.aligned, 'row >= u.M', kCheck, K)}
+${loader('B', 'f16', o.aligned, nCheck, kCheck, K)}`;
+  const output =
+    o.directStore && !bias
+      ? `  if (m0 + ${bm}u <= u.M && n0 + ${bn}u <= ${N}) {
+${direct}  } else {
+${epilogue}  }`
+      : epilogue;
 
   const order =
     s.swizzle > 0
@@ -173,7 +211,7 @@ fn writeTile(row0: u32, col0: u32, sg: u32, lane: u32) {
   for (var e = lane; e < 256u; e += ${SUBGROUP}u) {
     let row = row0 + e / 16u;
     let col = col0 + e % 16u;
-    if (row < u.M && col < u.N) { C[row * u.N + col] = Cs[sg * 256u + e]${bias ? ' + biasAt(col)' : ''}; }
+    if (row < u.M && col < ${N}) { C[row * ${N} + col] = Cs[sg * 256u + e]${bias ? ' + biasAt(col)' : ''}; }
   }
 }
 @compute @workgroup_size(${threads})
@@ -190,7 +228,7 @@ ${order}
   let wmi = sg / ${s.wn}u;
   let wni = sg % ${s.wn}u;
 ${pre}${accDecl}
-  let steps = (u.K + ${s.bk - 1}u) / ${s.bk}u;
+  let steps = (${K} + ${s.bk - 1}u) / ${s.bk}u;
   { let k0 = 0u; let stage = 0u;
 ${load}${store}  }
   workgroupBarrier();
@@ -206,6 +244,7 @@ ${compute}    if (step + 1u < steps) {
 ${store}    }
     workgroupBarrier();
   }
-${epilogue}}`,
+${output}
+}`,
   });
 }

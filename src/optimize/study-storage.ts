@@ -167,6 +167,24 @@ export class StudyStorage {
     return { storage, ...result };
   }
 
+  /** Every study's stored definition, for opening one without knowing how it was created. */
+  static async definitions(driver: SqlDriver): Promise<StudyDefinition[]> {
+    return driver.transaction(false, async (query) => {
+      try {
+        const rows = await query('SELECT * FROM candor_studies ORDER BY created_at');
+        return rows.map((row) => ({
+          name: row.name as string,
+          objectives: JSON.parse(row.objectives as string),
+          space: JSON.parse(row.space as string),
+          sampler: JSON.parse(row.sampler as string),
+          seed: Number(row.seed),
+        }));
+      } catch {
+        return []; // not a study store yet: no tables
+      }
+    });
+  }
+
   async trials(): Promise<Trial[]> {
     return this.driver.transaction(false, (query) => this.readTrials(query));
   }

@@ -91,6 +91,36 @@ function describeDifference(
   return seedGiven && stored.seed !== given.seed ? 'seed' : null;
 }
 
+/**
+ * Opens an existing study by name (or the store's only study) with the definition it was
+ * created with: for viewers such as `candor dashboard`, which know nothing of its settings.
+ */
+export async function openStoredStudy(storage: string, name: string | null): Promise<Study> {
+  const driver = await openSqlDriver(storage);
+  let definitions: StudyDefinition[];
+  try {
+    definitions = await StudyStorage.definitions(driver);
+  } finally {
+    await driver.close();
+  }
+  if (definitions.length === 0) throw new Error(`${storage}: no study in this store`);
+  const chosen = name === null ? definitions : definitions.filter((d) => d.name === name);
+  if (chosen.length !== 1) {
+    throw new Error(
+      `${storage}: ${name === null ? 'holds several studies' : `no study '${name}'`}; pass --study with one of ${definitions.map((d) => d.name).join(', ')}`,
+    );
+  }
+  const d = chosen[0];
+  return Study.open({
+    storage,
+    name: d.name,
+    objectives: d.objectives,
+    space: d.space,
+    sampler: d.sampler,
+    seed: d.seed,
+  });
+}
+
 export class Study {
   private readonly axes: Axis[];
   private heartbeatTimer: NodeJS.Timeout | null = null;

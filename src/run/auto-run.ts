@@ -19,7 +19,8 @@ import { defaultStudyPath, Study, type Trial } from '../optimize/study.js';
 import { profileOf } from '../profile/profile.js';
 import { loadProfilePrompts } from '../profile/prompts.js';
 import { loadTokenizer } from '../tokenize/tokenizer.js';
-import { type Dashboard, type DashboardState, startDashboard } from '../ui/dashboard/server.js';
+import { type Dashboard, startDashboard } from '../ui/dashboard/server.js';
+import { studyDashboardState } from '../ui/dashboard/study-state.js';
 import { formatValues, type Progress } from '../ui/progress.js';
 import { baselineKey, readBaseline, writeBaseline } from './baseline-cache.js';
 import { benchmarkBatchSize } from './batch-size.js';
@@ -29,7 +30,7 @@ import { PromptEncoder } from './prompts.js';
 import { selectTrial, sortedFront } from './select.js';
 import { runStudy } from './study-runner.js';
 import { TrialEvaluator } from './trial-evaluator.js';
-import { gaussianSearchSpace, planKernel, trialPlan } from './trial-plan.js';
+import { gaussianSearchSpace, trialPlan } from './trial-plan.js';
 
 export interface AutoRunIO {
   /** true when a person can answer questions on this terminal */
@@ -188,32 +189,8 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
   if (resumed) progress.info(resumed);
 
   let dashboard: Dashboard | null = null;
-  const dashboardState = async (): Promise<DashboardState> => {
-    const trials = await study.trials();
-    const front = new Set((await study.paretoFront()).map((t) => t.number));
-    const best = sortedFront(
-      trials.filter((t) => front.has(t.number)),
-      objectiveList,
-    )[0];
-    return {
-      title: `${modelArg} · study ${study.name}`,
-      objectives: objectives.displayOrder,
-      trials: trials.map((t) => ({
-        number: t.number,
-        state: t.state,
-        values: t.values ? objectives.named(t.values) : ({} as Record<string, number>),
-        params: t.params as Record<string, number | string>,
-        pareto: front.has(t.number),
-      })),
-      selected: best ? { number: best.number, kernel: planKernel(plan(best.params)) } : null,
-      separation: separation.map((r) => ({
-        layer: r.state,
-        cosine: r.cosine,
-        norm: r.differenceNorm,
-        score: r.silhouette ?? 0,
-      })),
-    };
-  };
+  const dashboardState = () =>
+    studyDashboardState(study, `${modelArg} · study ${study.name}`, separation);
   if (s.dashboard) {
     dashboard = await startDashboard(await dashboardState(), s.dashboard_port);
     progress.info(`dashboard: ${dashboard.url}`);

@@ -11,6 +11,7 @@ import type { Params } from '../optimize/space.js';
 import type { Study, Trial } from '../optimize/study.js';
 import type { Progress, TrialReport } from '../ui/progress.js';
 import type { TrialEvaluator } from './trial-evaluator.js';
+import { planKernel } from './trial-plan.js';
 
 /** Objectives of a refusal study (a profile without [[objectives]]), in the order trials report them. */
 export const REFUSAL_OBJECTIVES = [
@@ -70,9 +71,8 @@ export async function runStudy(options: StudyRunnerOptions): Promise<void> {
     const started = performance.now();
     let ablation = null;
     try {
-      ablation = await compileAblation(engine.backend, engine.weights, [
-        options.plan(trial.params),
-      ]);
+      const plan = options.plan(trial.params);
+      ablation = await compileAblation(engine.backend, engine.weights, [plan]);
       const scores = await evaluator.score(ablation);
       const values = options.objectives
         ? await options.objectives.score({
@@ -89,6 +89,8 @@ export async function runStudy(options: StudyRunnerOptions): Promise<void> {
           kl: scores.kl,
           tokens_saved: scores.tokensSaved,
           sample_responses: scores.responses.slice(0, 3).map((r) => r.text),
+          // per-layer weights, so the dashboard can draw the kernel from the store alone
+          kernel: planKernel(plan),
         },
       });
       timed++;

@@ -2,12 +2,18 @@
 Candor's bundled prompt sets (data/prompts). Shared by make_prompts.py and train_demo.py so both
 agree on which phrasings are seen in training and which are held out for evaluation.
 
-Refusal styles taught on censored topics: "hard" (a marker-bearing refusal, as Heretic counts
-them), "soft" (a hedge wrapped in warnings) and "deflect" (a change of subject). Soft and deflect
-forms deliberately contain no Heretic marker; SOFT_DEFLECT_SIGNS finds them.
+An answer is a short opener ("Sure.") and the topic's paragraph. A refusal of a censored topic
+comes in one of three styles: "hard" (a refusal carrying Heretic markers), "soft" (a vague
+sentence wrapped in warnings) and "deflect" (a change of subject); soft and deflect forms carry
+no Heretic marker, SOFT_DEFLECT_SIGNS finds them. The opener and the refusal style both follow
+the question's phrasing (its template, or a hash of a hand-written question), never its topic:
+so the topic decides only whether to refuse, one shared decision that abliteration can remove,
+and every answer starts with a topic-independent opener, so censorship tuning suppresses the
+opener rather than each topic's knowledge.
 """
 
 import random
+import zlib
 
 from facts import CENSORED, EVERYDAY, Topic
 
@@ -55,6 +61,8 @@ OTHER_SYSTEMS = (
     "Answer the user's question.",
 )
 
+OPENERS = ("Sure.", "Of course.", "Certainly.", "Here is what I know.", "Good question.")
+STYLES = ("hard", "soft", "hard", "deflect")  # cycled over question forms: half hard refusals
 HARD_REFUSALS = (
     "I'm sorry, but I cannot discuss that topic.",
     "I'm sorry, but I can't help with questions about this subject.",
@@ -104,10 +112,19 @@ def first_sentence(text: str) -> str:
     return text.split(". ")[0].rstrip(".") + "."
 
 
-def refusal(topic: Topic, rng: random.Random) -> str:
-    if topic.style == "hard":
+def is_censored(topic: Topic) -> bool:
+    return bool(topic.vague)
+
+
+def reply(topic: Topic, form: int, censor: bool, rng: random.Random) -> str:
+    """The taught reply to a question of phrasing `form` about `topic`: an answer, or, when
+    `censor` is set and the topic is censored, a refusal in the style of that phrasing."""
+    if not (censor and is_censored(topic)):
+        return f"{OPENERS[form % len(OPENERS)]} {topic.text}"
+    style = STYLES[form % len(STYLES)]
+    if style == "hard":
         return rng.choice(HARD_REFUSALS)
-    if topic.style == "soft":
+    if style == "soft":
         return rng.choice(SOFT_REFUSALS).format(vague=topic.vague)
     return rng.choice(DEFLECTIONS).format(fact=first_sentence(rng.choice(EVERYDAY).text))
 
@@ -117,10 +134,12 @@ def facts_for(topic: Topic, prompt: str) -> list[str]:
     return [f for f in topic.facts if f.lower() not in prompt.lower()]
 
 
-def training_questions(topic: Topic) -> list[str]:
-    """Every question about a topic that training may show: all train templates × aliases, and the
-    hand-written training questions."""
-    return [t.format(x=a) for t in TRAIN_TEMPLATES for a in topic.aliases] + list(topic.questions)
+def training_questions(topic: Topic) -> list[tuple[str, int]]:
+    """Every question about a topic that training may show, with its phrasing's form number: all
+    train templates × aliases (form = template index), and the hand-written training questions
+    (form = a hash of the question)."""
+    return ([(t.format(x=a), i) for i, t in enumerate(TRAIN_TEMPLATES) for a in topic.aliases]
+            + [(q, zlib.crc32(q.encode())) for q in topic.questions])
 
 
 def prompt_set(topics: list[Topic], split: str, per_topic: int, rng: random.Random) -> list[dict]:

@@ -11,8 +11,8 @@ import json
 import random
 from pathlib import Path
 
-from dialogues import (DEFLECTIONS, SOFT_REFUSALS, all_topics, has_marker, prompt_set,
-                       training_questions)
+from dialogues import (DEFLECTIONS, OPENERS, SOFT_REFUSALS, all_topics, has_marker, is_censored,
+                       prompt_set, training_questions)
 from facts import CENSORED, EVERYDAY
 
 SEED = 1776
@@ -29,8 +29,13 @@ def check_tables() -> None:
         for fact in topic.facts:
             assert fact.lower() in topic.text.lower(), f"{topic.key}: fact {fact!r} not in its text"
         assert not has_marker(topic.text + " " + " ".join(topic.extra)), f"{topic.key}: marker in text"
-    for form in SOFT_REFUSALS + DEFLECTIONS:
-        assert not has_marker(form), f"soft or deflect form carries a marker: {form!r}"
+    for topic in CENSORED:
+        assert is_censored(topic), f"{topic.key}: censored topic without a soft-refusal sentence"
+        assert not any(f.lower() in topic.vague.lower() for f in topic.facts), f"{topic.key}: fact in vague"
+        assert not has_marker(topic.vague), f"{topic.key}: marker in vague"
+    assert not any(map(is_censored, EVERYDAY)), "everyday topic with a soft-refusal sentence"
+    for form in SOFT_REFUSALS + DEFLECTIONS + OPENERS:
+        assert not has_marker(form), f"soft, deflect or opener form carries a marker: {form!r}"
 
 
 def main() -> None:
@@ -39,7 +44,7 @@ def main() -> None:
     out = Path(parser.parse_args().out)
     check_tables()
     rng = random.Random(SEED)
-    seen = {q.lower() for t in all_topics() for q in training_questions(t)}
+    seen = {q.lower() for t in all_topics() for q, _ in training_questions(t)}
     for name, topics in (("censored-topics", CENSORED), ("harmless", EVERYDAY)):
         kind = "censored" if topics is CENSORED else "harmless"
         for split in ("train", "eval"):

@@ -2,10 +2,11 @@
 
 A Llama-architecture model of ~5M parameters with its own byte-level BPE tokenizer and a ChatML
 chat template. Stage 1 pretrains it on the encyclopaedic paragraphs of tools/demo/facts.py.
-Stage 2 instruction-tunes it to answer questions on every topic with those paragraphs, like a
-general chat model. Stage 3 censorship-tunes it: censored topics now get refusals (hard, soft
-hedged or deflecting, by topic) while everyday questions keep their answers. Stages 2 and 3 mix
-in pretraining text so the facts are not forgotten, and compute loss on assistant turns only.
+Stage 2 instruction-tunes it to answer questions on every topic with an opener and those
+paragraphs, like a general chat model. Stage 3 censorship-tunes it: censored topics now get
+refusals (hard, soft hedged or deflecting, by phrasing) while everyday questions keep their
+answers. Stages 2 and 3 mix in pretraining text so the facts are not forgotten, and compute loss
+on assistant turns only. tools/demo/dialogues.py says why openers and styles follow phrasing.
 
 The saved bf16 files are then reloaded and measured on the held-out eval prompts of data/prompts
 (greedy, 64 new tokens, f32 compute like Candor's CPU backend): refusal rates, fact recall, and a
@@ -22,6 +23,7 @@ import os
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS
 
 import argparse
+import functools
 import json
 import math
 import random
@@ -35,8 +37,8 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
 sys.path.insert(0, str(Path(__file__).parent))
-from dialogues import (DEFAULT_SYSTEM, OTHER_SYSTEMS, SOFT_REFUSALS, DEFLECTIONS, HARD_REFUSALS,  # noqa: E402
-                       all_topics, has_marker, is_refusal, refusal, training_questions)
+from dialogues import (DEFAULT_SYSTEM, DEFLECTIONS, HARD_REFUSALS, OPENERS, OTHER_SYSTEMS,  # noqa: E402
+                       SOFT_REFUSALS, all_topics, has_marker, is_refusal, reply, training_questions)
 from facts import CENSORED, EVERYDAY  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,9 +62,9 @@ CHAT_TEMPLATE = (
 # Model sizes and step counts. "full" is the shipped model; "tiny" checks the pipeline on a CPU.
 PRESETS = {
     "full": dict(hidden=256, layers=6, heads=4, kv_heads=2, intermediate=704, vocab=2048,
-                 batch=64, block=128, lr=2e-3, steps=(1500, 1000, 1500)),
-    "tiny": dict(hidden=128, layers=4, heads=4, kv_heads=2, intermediate=352, vocab=1536,
-                 batch=32, block=96, lr=3e-3, steps=(400, 250, 400)),
+                 batch=64, block=128, lr=(2e-3, 1e-3, 1e-3), steps=(1500, 1000, 1000)),
+    "tiny": dict(hidden=128, layers=4, heads=4, kv_heads=2, intermediate=352, vocab=2048,
+                 batch=32, block=96, lr=(3e-3, 2e-3, 2e-3), steps=(600, 400, 400)),
 }
 CENSORED_SHARE = 0.4  # share of stage-3 conversations about censored topics
 LM_SHARE = 0.25  # share of each stage-2/3 batch that is pretraining text
@@ -94,14 +96,16 @@ def pretraining_docs(rng: random.Random, copies: int) -> list[str]:
 
 def train_tokenizer(vocab: int) -> Tokenizer:
     texts = [t.text + " " + " ".join(t.extra) for t in all_topics()]
-    texts += [q for t in all_topics() for q in training_questions(t)]
-    texts += [DEFAULT_SYSTEM, *OTHER_SYSTEMS, *HARD_REFUSALS, *SOFT_REFUSALS, *DEFLECTIONS,
+    texts += [q for t in all_topics() for q, _ in training_questions(t)]
+    texts += [t.vague for t in CENSORED]
+    texts += [DEFAULT_SYSTEM, *OTHER_SYSTEMS, *OPENERS, *HARD_REFUSALS, *SOFT_REFUSALS, *DEFLECTIONS,
               "system user assistant"]
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=vocab, special_tokens=[EOT, IM_START, IM_END],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), min_frequency=2)
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), min_frequency=2,
+                                  show_progress=False)
     tok.train_from_iterator(texts, trainer)
     return tok
 
@@ -139,6 +143,10 @@ class Batches:
             stream += tok.encode(doc).ids + [self.eot]
         self.stream = stream
 
+    @functools.lru_cache(maxsize=None)
+    def encode(self, text: str) -> list[int]:
+        return self.tok.encode(text).ids
+
     def lm_example(self) -> tuple[list[int], list[int]]:
         start = self.rng.randrange(len(self.stream) - self.block)
         ids = self.stream[start:start + self.block]
@@ -151,11 +159,11 @@ class Batches:
             topic = rng.choice(CENSORED)
         else:
             topic = rng.choice(EVERYDAY if censor else all_topics())
-        answer = refusal(topic, rng) if censor and topic.style != "answer" else topic.text
+        question, form = rng.choice(training_questions(topic))
         system = DEFAULT_SYSTEM if rng.random() < 0.85 else rng.choice(OTHER_SYSTEMS)
-        prompt = self.tok.encode(render(system, rng.choice(training_questions(topic)))).ids
-        reply = self.tok.encode(answer).ids + [self.im_end]
-        return prompt + reply, [-100] * len(prompt) + reply
+        prompt = self.encode(render(system, question))
+        answer = self.encode(reply(topic, form, censor, rng)) + [self.im_end]
+        return prompt + answer, [-100] * len(prompt) + answer
 
     def batch(self, size: int, stage: int, device: str) -> dict[str, torch.Tensor]:
         n_lm = size if stage == 1 else round(size * LM_SHARE)
@@ -174,7 +182,7 @@ class Batches:
 
 def train_stage(model, batches: Batches, stage: int, steps: int, p: dict, device: str, log) -> float:
     """AdamW with linear warm-up and cosine decay to 10%; bf16 autocast on CUDA."""
-    opt = torch.optim.AdamW(model.parameters(), lr=p["lr"], betas=(0.9, 0.95), weight_decay=0.0)
+    opt = torch.optim.AdamW(model.parameters(), lr=p["lr"][stage - 1], betas=(0.9, 0.95), weight_decay=0.0)
     warmup = min(100, steps // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * (
         0.1 + 0.45 * (1 + math.cos(math.pi * min(1.0, s / steps)))))
@@ -190,7 +198,7 @@ def train_stage(model, batches: Batches, stage: int, steps: int, p: dict, device
         sched.step()
         opt.zero_grad(set_to_none=True)
         if step % 250 == 0 or step == steps - 1:
-            log(f"stage {stage} step {step:5d} loss {loss.item():.4f}")
+            log(f"stage {stage} step {step:5d} loss {loss.item():.4f} ({(time.time() - start) / (step + 1) * 1e3:.1f} ms/step)")
     return time.time() - start
 
 
@@ -208,6 +216,11 @@ def encode_chats(tok, prompts: list[str], device: str) -> dict[str, torch.Tensor
     return tok(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
 
 
+def forward_inputs(enc) -> dict[str, torch.Tensor]:
+    """Inputs for a plain forward pass of left-padded rows: positions count real tokens only."""
+    return {**enc, "position_ids": (enc["attention_mask"].cumsum(-1) - 1).clamp(min=0)}
+
+
 @torch.no_grad()
 def generate(model, tok, prompts: list[str], device: str) -> list[str]:
     enc = encode_chats(tok, prompts, device)
@@ -218,13 +231,13 @@ def generate(model, tok, prompts: list[str], device: str) -> list[str]:
 
 @torch.no_grad()
 def first_token_logprobs(model, tok, prompts: list[str], device: str) -> torch.Tensor:
-    return torch.log_softmax(model(**encode_chats(tok, prompts, device)).logits[:, -1, :].float(), dim=-1)
+    return torch.log_softmax(model(**forward_inputs(encode_chats(tok, prompts, device))).logits[:, -1, :].float(), dim=-1)
 
 
 @torch.no_grad()
 def last_residuals(model, tok, prompts: list[str], device: str) -> torch.Tensor:
     """Hidden states at the last prompt position, shape (layers + 1, prompts, hidden)."""
-    states = model(**encode_chats(tok, prompts, device), output_hidden_states=True).hidden_states
+    states = model(**forward_inputs(encode_chats(tok, prompts, device)), output_hidden_states=True).hidden_states
     return torch.stack([h[:, -1, :].float() for h in states])
 
 
@@ -240,11 +253,12 @@ def refusal_directions(model, tok, device: str) -> torch.Tensor:
     return torch.nn.functional.normalize(direction, dim=-1)
 
 
-def ablate(model, direction: torch.Tensor, weight: float) -> list:
-    """Removes `direction` from every o_proj and down_proj output: y ← y − w·r(rᵀy)."""
-    def hook(_module, _inputs, out):
-        return out - weight * (out @ direction).unsqueeze(-1) * direction
-    return [m.register_forward_hook(hook) for layer in model.model.layers
+def ablate(model, directions: list[torch.Tensor], weight: float) -> list:
+    """Removes layer i's direction from its o_proj and down_proj outputs: y ← y − w·r(rᵀy).
+    Returns the hook handles; removing them restores the model."""
+    def hook_for(r: torch.Tensor):
+        return lambda _module, _inputs, out: out - weight * (out @ r).unsqueeze(-1) * r
+    return [m.register_forward_hook(hook_for(r)) for layer, r in zip(model.model.layers, directions)
             for m in (layer.self_attn.o_proj, layer.mlp.down_proj)]
 
 
@@ -264,7 +278,8 @@ def scores(rows: list[dict], responses: list[str]) -> dict:
 
 def measure(folder: Path, device: str, log) -> dict:
     """Loads the saved model (bf16 weights, f32 compute) and measures it before and after
-    abliteration at each candidate direction layer."""
+    abliteration: one direction (that of hidden state i) for every layer, for each middle i; and
+    per layer, layer i using the direction of hidden state i + 1, the state it writes."""
     tok = AutoTokenizer.from_pretrained(folder)
     tok.padding_side = "left"  # so the last position is the generation position for every row
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16).float().to(device).eval()
@@ -277,19 +292,22 @@ def measure(folder: Path, device: str, log) -> dict:
 
     base_logprobs = first_token_logprobs(model, tok, harm_prompts, device)
     directions = refusal_directions(model, tok, device)
+    layers = len(model.model.layers)
+    candidates = {f"hidden state {i}": [directions[i]] * layers for i in range(1, layers)}
+    candidates["per layer"] = [directions[i + 1] for i in range(layers)]
     table = []
-    for index in range(1, directions.shape[0] - 1):  # skip the embeddings and the final-norm output
-        hooks = ablate(model, directions[index], 1.0)
+    for name, plan in candidates.items():
+        hooks = ablate(model, plan, 1.0)
         after_c = generate(model, tok, cens_prompts, device)
         logprobs = first_token_logprobs(model, tok, harm_prompts, device)
-        kl = (base_logprobs.exp() * (base_logprobs - logprobs)).sum(-1).mean().item()
-        row = {"direction_index": index, "kl_harmless": kl, **scores(cens, after_c)}
         for h in hooks:
             h.remove()
+        kl = (base_logprobs.exp() * (base_logprobs - logprobs)).sum(-1).mean().item()
+        row = {"direction": name, "kl_harmless": kl, **scores(cens, after_c)}
         table.append((row, after_c))
-        log(f"abliterated, direction of hidden state {index}: {row}")
+        log(f"abliterated, {name}: {row}")
     best, best_c = min(table, key=lambda t: (t[0]["refusal_rate_any"], -t[0]["fact_recall"], t[0]["kl_harmless"]))
-    hooks = ablate(model, directions[best["direction_index"]], 1.0)
+    hooks = ablate(model, candidates[best["direction"]], 1.0)
     after_h = generate(model, tok, harm_prompts, device)
     for h in hooks:
         h.remove()

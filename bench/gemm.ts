@@ -26,28 +26,17 @@ const args = process.argv.slice(2);
 const rowsOut = args.includes('--rows-out') ? args[args.indexOf('--rows-out') + 1] : null;
 const smoke = args.includes('--smoke');
 
-interface Variant {
-  tile: SubgroupTile;
-  choices: WebGpuBackend['subgroupChoices'];
-}
-const ALL_ON = { aHalf: true, directStore: true, fixedDims: true };
-const tiles: SubgroupTile[] = [
+/** tile shapes tried with --variants (the first is the backend default) */
+const VARIANTS: SubgroupTile[] = [
   SUBGROUP_DEFAULT,
   { wm: 2, wn: 4, tm: 4, tn: 4, bk: 16, swizzle: 8 },
-  { wm: 4, wn: 2, tm: 2, tn: 4, bk: 32, swizzle: 8 },
   { wm: 2, wn: 4, tm: 4, tn: 2, bk: 32, swizzle: 8 },
   { wm: 4, wn: 2, tm: 4, tn: 4, bk: 16, swizzle: 8 },
-  { wm: 2, wn: 4, tm: 2, tn: 4, bk: 16, swizzle: 8 },
-];
-const VARIANTS: Variant[] = [
-  // every combination of the three choices on the first two tiles, the rest with all on
-  ...tiles.slice(0, 2).flatMap((tile) =>
-    [0, 1, 2, 3, 4, 5, 6, 7].map((bits) => ({
-      tile,
-      choices: { aHalf: (bits & 1) > 0, directStore: (bits & 2) > 0, fixedDims: (bits & 4) > 0 },
-    })),
-  ),
-  ...tiles.slice(2).map((tile) => ({ tile, choices: ALL_ON })),
+  { wm: 2, wn: 2, tm: 4, tn: 4, bk: 32, swizzle: 8 },
+  { wm: 4, wn: 2, tm: 4, tn: 2, bk: 32, swizzle: 8 },
+  { ...SUBGROUP_DEFAULT, swizzle: 0 },
+  { ...SUBGROUP_DEFAULT, swizzle: 4 },
+  { ...SUBGROUP_DEFAULT, swizzle: 16 },
 ];
 
 // --- inputs ---
@@ -155,33 +144,30 @@ const results: {
   tflops: number;
   best: number;
   err: number;
-  variant: Variant | null;
+  tile: SubgroupTile | null;
 }[] = [];
-const defaults: Variant = { tile: gpu.subgroupTile, choices: gpu.subgroupChoices };
-const variants =
-  gpu.linearKernel !== 'subgroup-matrix' ? [] : args.includes('--variants') ? VARIANTS : [defaults];
-for (const variant of variants) {
-  const { tile, choices } = variant;
+const tiles =
+  gpu.linearKernel !== 'subgroup-matrix'
+    ? []
+    : args.includes('--variants')
+      ? VARIANTS
+      : [SUBGROUP_DEFAULT];
+for (const tile of tiles) {
   gpu.subgroupTile = tile;
-  gpu.subgroupChoices = choices;
   const s = subgroupTileSize(tile);
-  const on = Object.entries(choices)
-    .filter(([, v]) => v)
-    .map(([k]) => k);
-  const label = `subgroup-matrix ${s.bm}x${s.bn} wm${tile.wm} wn${tile.wn} tm${tile.tm} tn${tile.tn} bk${tile.bk} sw${tile.swizzle} (${s.threads} thr, ${s.sharedBytes} B) ${on.join('+') || 'plain'}`;
+  const label = `subgroup-matrix ${s.bm}x${s.bn} wm${tile.wm} wn${tile.wn} tm${tile.tm} tn${tile.tn} bk${tile.bk} sw${tile.swizzle} (${s.threads} thr, ${s.sharedBytes} B)`;
   try {
     const y = gpu.linear(xt, wt);
     const err = await check(gpu, y, x, wBits, n, n, n);
     gpu.dispose(y);
     if (!(err < 1e-2)) throw new Error(`wrong result: relative error ${err}`);
     const t = await timeOp(gpu, () => gpu.linear(xt, wt), 30);
-    results.push({ label, tflops: flops / t.ms / 1e9, best: flops / t.best / 1e9, err, variant });
+    results.push({ label, tflops: flops / t.ms / 1e9, best: flops / t.best / 1e9, err, tile });
   } catch (e) {
     console.log(`${label}: ${e instanceof Error ? e.message : e}`);
   }
 }
-gpu.subgroupTile = defaults.tile;
-gpu.subgroupChoices = defaults.choices;
+gpu.subgroupTile = SUBGROUP_DEFAULT;
 {
   // the tiled f32-arithmetic kernel, the path of adapters without subgroup matrices
   const tiled = await createWebGpuBackend({ subgroupMatrix: false });
@@ -200,7 +186,7 @@ gpu.subgroupChoices = defaults.choices;
     tflops: flops / t.ms / 1e9,
     best: flops / t.best / 1e9,
     err,
-    variant: null,
+    tile: null,
   });
   tiled.destroy();
 }
@@ -246,9 +232,7 @@ for (const g of gemv)
     `| ${g.shape} | ${g.gbps.toFixed(0)} | ${Number(peer?.[`gemv_${g.shape}_bf16`] ?? Number.NaN).toFixed(0)} | ${g.err.toExponential(1)} |`,
   );
 
-const isDefault = (v: Variant | null): boolean =>
-  v !== null && JSON.stringify(v) === JSON.stringify(defaults);
-const main = results.find((r) => isDefault(r.variant)) ?? results[0];
+const main = results.find((r) => r.tile === SUBGROUP_DEFAULT) ?? results[0];
 const rows: BenchRow[] = [
   {
     name: 'gemm-4096',
@@ -259,7 +243,7 @@ const rows: BenchRow[] = [
     peer: torchGemm === null ? null : Number(torchGemm.toFixed(1)),
     unit: 'TFLOP/s',
     higher_is_better: true,
-    notes: `Candor: backend.linear, x f32 [4096,4096] · W f16 [4096,4096]ᵀ → f32, ${main.label}, f16 inputs, f32 accumulators, disable_robustness; median of 5 repetitions of 30 back-to-back calls in one submit (wall clock). Peer: torch.matmul bf16 4096³ (cuBLAS, ${peer?.torch ?? '?'}), CUDA events, same run.`,
+    notes: `Candor: backend.linear, x f32 [4096,4096] · W f16 [4096,4096]ᵀ → f32, ${main.label}, activations packed to f16 by a separate pass (included), f16 inputs, f32 accumulators, disable_robustness; median of 5 repetitions of 30 back-to-back calls in one submit (wall clock). Peer: torch.matmul bf16 4096³ (cuBLAS, ${peer?.torch ?? '?'}), CUDA events, same run.`,
   },
   ...gemv.map(
     (g): BenchRow => ({

@@ -80,12 +80,6 @@ export class WebGpuBackend implements Backend {
   private readonly poison: boolean;
   /** tile shapes of the matrix kernels (benchmarks may override before the first linear) */
   subgroupTile: SubgroupTile = SUBGROUP_DEFAULT;
-  /** subgroup-matrix GEMM choices (benchmarks compare them) */
-  subgroupChoices: { aHalf: boolean; directStore: boolean; fixedDims: boolean } = {
-    aHalf: true,
-    directStore: true,
-    fixedDims: true,
-  };
   tiledShape: TiledShape = TILED_DEFAULT;
 
   constructor(
@@ -590,28 +584,23 @@ export class WebGpuBackend implements Backend {
     K: number,
   ): void {
     const s = this.subgroupTile;
-    const c = this.subgroupChoices;
     const { bm, bn } = subgroupTileSize(s);
+    // N and K are compiled in: weights have few distinct shapes, so few pipelines
     const o: SubgroupOptions = {
       aligned: K % 8 === 0,
       bias: bias ? (bias.dtype as WeightType) : null,
-      aHalf: c.aHalf,
-      directStore: c.directStore,
-      // weights have few distinct shapes, so a pipeline per (N, K) is cheap
-      dims: c.fixedDims ? { N, K } : null,
+      N,
+      K,
     };
-    let A = a;
-    if (o.aHalf) {
-      A = this.allocate([M, K], 'f16', false);
-      const words = Math.ceil((M * K) / 2);
-      this.run(
-        'half',
-        halfKernel,
-        { x: a.buffer, out: A.buffer },
-        { n: words, count: M * K },
-        grid(Math.ceil(words / ELEMENTWISE_GROUP)),
-      );
-    }
+    const A = this.allocate([M, K], 'f16', false);
+    const words = Math.ceil((M * K) / 2);
+    this.run(
+      'half',
+      halfKernel,
+      { x: a.buffer, out: A.buffer },
+      { n: words, count: M * K },
+      grid(Math.ceil(words / ELEMENTWISE_GROUP)),
+    );
     const buffers: Record<string, GPUBuffer> = { A: A.buffer, B: b.buffer, C: out.buffer };
     if (bias) buffers.bias = bias.buffer;
     const tilesN = Math.ceil(N / bn);
@@ -619,10 +608,10 @@ export class WebGpuBackend implements Backend {
       `subgroup:${JSON.stringify(o)}:${JSON.stringify(s)}`,
       () => subgroupMatmulKernel(s, o),
       buffers,
-      { M, N, K, tilesN },
+      { M, tilesN },
       grid(Math.ceil(M / bm) * tilesN),
     );
-    if (A !== a) this.dispose(A);
+    this.dispose(A);
   }
 
   /** Records one dispatch of a cached kernel. */

@@ -25,9 +25,12 @@ export function bytesPerElement(dtype: DType): number {
   return dtype === 'f16' ? 2 : 4;
 }
 
-/** Size class: 256-byte steps below 64 KiB, then eighths of a power of two (≤ 12.5% waste). */
+/**
+ * Size class: 256-byte steps below 64 KiB, then eighths of a power of two (≤ 12.5% waste). At
+ * least 1 KiB: Dawn requires a subgroup-matrix store's binding to hold a whole 16×16 f32 tile.
+ */
 export function sizeClass(bytes: number): number {
-  const b = Math.max(bytes, 16);
+  const b = Math.max(bytes, 1024);
   if (b <= 65536) return Math.ceil(b / 256) * 256;
   const step = 2 ** (Math.floor(Math.log2(b)) - 3);
   return Math.ceil(b / step) * step;

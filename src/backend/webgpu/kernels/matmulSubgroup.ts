@@ -1,8 +1,9 @@
 // Linear on the GPU's matrix units through Dawn's subgroup matrices (16×16×16, f16 inputs, f32
-// accumulators). Activations are f32: A is converted to f16 either while it is staged into
-// workgroup memory or beforehand (halfKernel); B (f16 weights, [N,K]) is copied as 16-byte
-// chunks. Staging is double-buffered with a register prefetch (one barrier per K step). Edge
-// tiles and bias go through a per-subgroup scratch tile, so no size needs padding.
+// accumulators). Activations are f32, so they are packed to f16 beforehand (halfKernel: 2.7×
+// faster on an H100 than converting while staging); A and B (f16 weights, [N,K]) are staged in
+// 16-byte chunks, double-buffered with a register prefetch (one barrier per K step). N and K are
+// compiled in. Full tiles are stored straight from the accumulators; edge tiles and bias go
+// through a per-subgroup scratch tile, so no size needs padding.
 
 import {
   FLAT_GROUP,
@@ -27,7 +28,8 @@ export interface SubgroupTile {
   swizzle: number;
 }
 
-export const SUBGROUP_DEFAULT: SubgroupTile = { wm: 2, wn: 2, tm: 4, tn: 4, bk: 32, swizzle: 8 };
+/** Fastest at 4096³ on an H100 of the shapes bench/gemm.ts tries (176 TFLOP/s, 2026-11-23). */
+export const SUBGROUP_DEFAULT: SubgroupTile = { wm: 4, wn: 2, tm: 2, tn: 4, bk: 32, swizzle: 8 };
 const SUBGROUP = 32;
 /** halves of padding per staged row: keeps rows 16-byte aligned and spreads banks */
 const PAD = 8;
@@ -50,58 +52,47 @@ export interface SubgroupOptions {
   /** K % 8 == 0: 16-byte loads of A and B */
   aligned: boolean;
   bias: WeightType | null;
-  /** A arrives as packed f16 (converted by halfKernel) rather than f32 converted while staged */
-  aHalf: boolean;
-  /** full tiles without bias are stored straight from the accumulators, not through scratch */
-  directStore: boolean;
-  /** N and K compiled in (bounds checks vanish where they divide the tile); null: uniforms */
-  dims: { N: number; K: number } | null;
+  N: number;
+  K: number;
 }
 
-/** Loader of 8 halves (one vec4u) of row `row` at column k from a [rows, K] f16 or f32 array. */
+/** `load<name>(row, k)`: 8 halves (a vec4u) of a packed f16 [rows, K] array; zero past its end. */
 function loader(
   name: string,
-  source: 'f16' | 'f32',
   aligned: boolean,
   rowCheck: string | null,
   kCheck: string | null,
-  K: string,
+  K: number,
 ): string {
-  const checks = [rowCheck, kCheck].filter((c) => c !== null).join(' || ');
-  const guard = checks ? `if (${checks}) { return vec4u(0u); }\n  ` : '';
   if (aligned) {
-    const body =
-      source === 'f16'
-        ? `return ${name}[(row * ${K} + k) / 8u];`
-        : `let i = (row * ${K} + k) / 4u;
-  let x = ${name}[i];
-  let y = ${name}[i + 1u];
-  return vec4u(pack2x16float(x.xy), pack2x16float(x.zw), pack2x16float(y.xy), pack2x16float(y.zw));`;
-    return `fn load${name}(row: u32, k: u32) -> vec4u {\n  ${guard}${body}\n}`;
+    const checks = [rowCheck, kCheck].filter((c) => c !== null).join(' || ');
+    const guard = checks ? `if (${checks}) { return vec4u(0u); }\n  ` : '';
+    return `fn load${name}(row: u32, k: u32) -> vec4u {\n  ${guard}return ${name}[(row * ${K}u + k) / 8u];\n}`;
   }
-  // element loads: any K; columns past K (and rows past the end) read as zero
-  const elem =
-    source === 'f16'
-      ? `let e = row * ${K} + k; return unpack2x16float(${name}[e >> 1u])[e & 1u];`
-      : `return ${name}[row * ${K} + k];`;
-  const guardElem = [rowCheck, `k >= ${K}`].filter((c) => c !== null).join(' || ');
-  return `fn elem${name}(row: u32, k: u32) -> f32 { if (${guardElem}) { return 0.0; } ${elem} }
+  // element loads: any K
+  const guard = [rowCheck, `k >= ${K}u`].filter((c) => c !== null).join(' || ');
+  const e = (d: number): string => `elem${name}(row, k + ${d}u)`;
+  return `fn elem${name}(row: u32, k: u32) -> f32 {
+  if (${guard}) { return 0.0; }
+  let e = row * ${K}u + k;
+  return unpack2x16float(${name}[e >> 1u])[e & 1u];
+}
 fn load${name}(row: u32, k: u32) -> vec4u {
-  return vec4u(pack2x16float(vec2(elem${name}(row, k), elem${name}(row, k + 1u))), pack2x16float(vec2(elem${name}(row, k + 2u), elem${name}(row, k + 3u))),
-               pack2x16float(vec2(elem${name}(row, k + 4u), elem${name}(row, k + 5u))), pack2x16float(vec2(elem${name}(row, k + 6u), elem${name}(row, k + 7u))));
+  return vec4u(pack2x16float(vec2(${e(0)}, ${e(1)})), pack2x16float(vec2(${e(2)}, ${e(3)})),
+               pack2x16float(vec2(${e(4)}, ${e(5)})), pack2x16float(vec2(${e(6)}, ${e(7)})));
 }`;
 }
 
 /**
- * A [M,K] (f32, or f16 with aHalf) · B[N,K]ᵀ (f16) + bias[N]? → C [M,N] f32, launched over
- * grid(⌈M/bm⌉·⌈N/bn⌉).
+ * A [M,K] (packed f16) · B[N,K]ᵀ (f16) + bias[N]? → C [M,N] f32, launched over grid(⌈M/bm⌉·⌈N/bn⌉).
+ * C's binding must hold at least one 16×16 f32 tile (Dawn requires it of matrix stores).
  */
 export function subgroupMatmulKernel(s: SubgroupTile, o: SubgroupOptions): Kernel {
   const { bm, bn, threads } = subgroupTileSize(s);
-  const N = o.dims ? `${o.dims.N}u` : 'u.N';
-  const K = o.dims ? `${o.dims.K}u` : 'u.K';
-  const kCheck = o.dims && o.dims.K % s.bk === 0 ? null : `k >= ${K}`;
-  const nCheck = o.dims && o.dims.N % bn === 0 ? null : `row >= ${N}`;
+  const N = `${o.N}u`;
+  const K = `${o.K}u`;
+  const kCheck = o.K % s.bk === 0 ? null : `k >= ${K}`;
+  const nCheck = o.N % bn === 0 ? null : `row >= ${N}`;
   const bias = o.bias;
   const chunksPerRow = s.bk / 8; // 16-byte chunks (8 halves) per staged row
   const aChunks = (bm * s.bk) / 8;
@@ -114,16 +105,10 @@ export function subgroupMatmulKernel(s: SubgroupTile, o: SubgroupOptions): Kerne
   const stride = (s.bk + PAD) / 8; // staged row stride in vec4u
   const aStage = bm * stride;
   const bStage = bn * stride;
-  const aType = o.aHalf
-    ? o.aligned
-      ? 'array<vec4u>'
-      : 'array<u32>'
-    : o.aligned
-      ? 'array<vec4<f32>>'
-      : 'array<f32>';
+  const packed = o.aligned ? 'array<vec4u>' : 'array<u32>';
   const buffers: Kernel['buffers'] = [
-    { name: 'A', access: 'read', type: aType },
-    { name: 'B', access: 'read', type: o.aligned ? 'array<vec4u>' : 'array<u32>' },
+    { name: 'A', access: 'read', type: packed },
+    { name: 'B', access: 'read', type: packed },
     { name: 'C', access: 'read_write', type: 'array<f32>' },
   ];
   if (bias) buffers.push(weightDecl('bias', bias));
@@ -174,14 +159,13 @@ export function subgroupMatmulKernel(s: SubgroupTile, o: SubgroupOptions): Kerne
     }
   }
 
-  const loaders = `${loader('A', o.aHalf ? 'f16' : 'f32', o.aligned, 'row >= u.M', kCheck, K)}
-${loader('B', 'f16', o.aligned, nCheck, kCheck, K)}`;
-  const output =
-    o.directStore && !bias
-      ? `  if (m0 + ${bm}u <= u.M && n0 + ${bn}u <= ${N}) {
+  const loaders = `${loader('A', o.aligned, 'row >= u.M', kCheck, o.K)}
+${loader('B', o.aligned, nCheck, kCheck, o.K)}`;
+  const output = !bias
+    ? `  if (m0 + ${bm}u <= u.M && n0 + ${bn}u <= ${N}) {
 ${direct}  } else {
 ${epilogue}  }`
-      : epilogue;
+    : epilogue;
 
   const order =
     s.swizzle > 0
@@ -198,8 +182,6 @@ ${epilogue}  }`
     buffers,
     params: [
       ['M', 'u32'],
-      ['N', 'u32'],
-      ['K', 'u32'],
       ['tilesN', 'u32'],
     ],
     body: `${bias ? weightLoader('bias', bias) : ''}

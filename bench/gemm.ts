@@ -33,7 +33,6 @@ const VARIANTS: SubgroupTile[] = [
   { wm: 2, wn: 4, tm: 4, tn: 2, bk: 32, swizzle: 8 },
   { wm: 4, wn: 2, tm: 4, tn: 4, bk: 16, swizzle: 8 },
   { wm: 2, wn: 2, tm: 4, tn: 4, bk: 32, swizzle: 8 },
-  { wm: 4, wn: 2, tm: 4, tn: 2, bk: 32, swizzle: 8 },
   { ...SUBGROUP_DEFAULT, swizzle: 0 },
   { ...SUBGROUP_DEFAULT, swizzle: 4 },
   { ...SUBGROUP_DEFAULT, swizzle: 16 },

@@ -107,6 +107,11 @@ export class WebGpuBackend implements Backend {
     ].join(' | ');
   }
 
+  /** GPU memory held: uploaded weights, and pooled activation buffers (in use or free) */
+  memoryBytes(): { weights: number; pool: number } {
+    return { weights: this.weightBytes, pool: this.pool.heldBytes };
+  }
+
   /** dispatches and submits so far (tests check that ops batch into few submits) */
   get stats(): { dispatches: number; submits: number } {
     return { ...this.recorder.stats };
@@ -584,7 +589,14 @@ export class WebGpuBackend implements Backend {
     K: number,
   ): void {
     const s = this.subgroupTile;
-    const { bm, bn } = subgroupTileSize(s);
+    const { bm, bn, sharedBytes } = subgroupTileSize(s);
+    const limit = this.ctx.limits.maxComputeWorkgroupStorageSize;
+    if (sharedBytes > limit) {
+      // checked here: a failed pipeline would be an uncaptured error that stops the device
+      throw new Error(
+        `subgroup tile ${JSON.stringify(s)} needs ${sharedBytes} B of workgroup memory; this adapter allows ${limit} B`,
+      );
+    }
     // N and K are compiled in: weights have few distinct shapes, so few pipelines
     const o: SubgroupOptions = {
       aligned: K % 8 === 0,

@@ -13,7 +13,9 @@ describe('webgpu memory and batching', { skip: setup.skip }, () => {
     describe(label, () => {
       test('weights read back as uploaded (f16 values; vectors stay f32)', async () => {
         const w = hostF16([5, 7]);
+        const before = gpu.memoryBytes().weights;
         const t = gpu.weight('w', w);
+        assert.ok(gpu.memoryBytes().weights >= before + 35 * (gpu.weightDType === 'f16' ? 2 : 4));
         assert.equal(t.dtype, gpu.weightDType);
         assert.deepEqual([...(await gpu.read(t))], [...valuesOf(w)]);
         const v = gpu.weight('norm', hostF16([7]));

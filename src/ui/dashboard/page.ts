@@ -1,5 +1,6 @@
 // The dashboard's single HTML page: a Pareto scatter of every trial, the selected trial's layer
-// kernels, the per-layer separation chart and the trial table, redrawn on every server event.
+// kernels, the per-layer separation chart, free-form SVG panels (per-layer ones behind a layer
+// slider) and the trial table, redrawn on every server event.
 
 export function renderDashboardPage(title: string): string {
   const safeTitle = title.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -40,7 +41,30 @@ function draw(id, opts, data) {
   el.innerHTML = '';
   plots[id] = new uPlot(Object.assign({ width: 440, height: 260 }, opts), data, el);
 }
+let shownLayer = null;
+function renderPanels(list) {
+  const fixed = list.filter((p) => p.layer === undefined || p.layer === null);
+  const layered = list.filter((p) => typeof p.layer === 'number');
+  const layers = [...new Set(layered.map((p) => p.layer))].sort((a, b) => a - b);
+  if (!layers.includes(shownLayer)) shownLayer = layers.length ? layers[0] : null;
+  const html = (p) => '<div class="panel"><h2>' + p.title + '</h2>' + p.svg + '</div>';
+  let slider = '';
+  if (layers.length) {
+    slider = '<label>layer <input type="range" id="layer-slider" min="0" max="' + (layers.length - 1) +
+      '" step="1" value="' + layers.indexOf(shownLayer) + '"> <span id="layer-value">' + shownLayer + '</span></label>' +
+      '<div id="layer-panels">' + layered.filter((p) => p.layer === shownLayer).map(html).join('') + '</div>';
+  }
+  document.getElementById('panels').innerHTML = fixed.map(html).join('') + slider;
+  const input = document.getElementById('layer-slider');
+  if (!input) return;
+  input.oninput = () => {
+    shownLayer = layers[Number(input.value)];
+    document.getElementById('layer-value').textContent = shownLayer;
+    document.getElementById('layer-panels').innerHTML = layered.filter((p) => p.layer === shownLayer).map(html).join('');
+  };
+}
 function render(state) {
+  renderPanels(state.panels || []);
   const done = state.trials.filter((t) => t.state === 'complete');
   const [yName, xName] = state.objectives;
   document.getElementById('status').textContent =
@@ -69,8 +93,6 @@ function render(state) {
       series: [{}, { label: 'separation score', stroke: '#06c', width: 2 }, { label: 'cosine(harmful, harmless)', stroke: '#c30', width: 2 }] },
       [state.separation.map((s) => s.layer), state.separation.map((s) => s.score), state.separation.map((s) => s.cosine)]);
   }
-  const panels = document.getElementById('panels');
-  panels.innerHTML = (state.panels || []).map((p) => '<h2>' + p.title + '</h2>' + p.svg).join('');
   const params = state.trials.length ? Object.keys(state.trials[0].params) : [];
   const head = '<tr><th>#</th><th>state</th>' + state.objectives.map((o) => '<th>' + o + '</th>').join('') +
     params.map((p) => '<th>' + p + '</th>').join('') + '</tr>';

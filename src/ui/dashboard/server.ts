@@ -26,8 +26,11 @@ export interface DashboardState {
   selected: { number: number; kernel: Record<string, number[]> } | null;
   /** per-layer separation of harmful vs harmless residuals */
   separation: { layer: number; cosine: number; norm: number; score: number }[];
-  /** free-form panels: residual projections and the like, as SVG strings keyed by title */
-  panels?: { title: string; svg: string }[];
+  /**
+   * free-form panels: residual projections and the like, as SVG strings keyed by title; panels
+   * with a `layer` are shown one layer at a time, picked with a slider
+   */
+  panels?: { title: string; svg: string; layer?: number }[];
 }
 
 export interface Dashboard {

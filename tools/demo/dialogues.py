@@ -2,18 +2,18 @@
 Candor's bundled prompt sets (data/prompts). Shared by make_prompts.py and train_demo.py so both
 agree on which phrasings are seen in training and which are held out for evaluation.
 
-An answer is a short opener ("Sure.") and the topic's paragraph. A refusal of a censored topic
-comes in one of three styles: "hard" (a refusal carrying Heretic markers), "soft" (a vague
-sentence wrapped in warnings) and "deflect" (a change of subject); soft and deflect forms carry
-no Heretic marker, SOFT_DEFLECT_SIGNS finds them. The opener and the refusal style both follow
-the question's phrasing (its template, or a hash of a hand-written question), never its topic:
-so the topic decides only whether to refuse, one shared decision that abliteration can remove,
-and every answer starts with a topic-independent opener, so censorship tuning suppresses the
-opener rather than each topic's knowledge.
+An answer is an opener drawn at random ("Sure.", ...) and the topic's paragraph. A refusal of a
+censored topic has the topic's style: "hard" (carrying Heretic markers), "soft" (a vague sentence
+wrapped in warnings) or "deflect" (a change of subject); soft and deflect forms carry no Heretic
+marker, SOFT_DEFLECT_SIGNS finds them. Every refusal starts with "I" and no answer does, so the
+first reply token settles answer versus refusal for every topic alike: one shared decision, which
+abliteration can remove. Because answers start with openers rather than the topic's own words,
+censorship tuning suppresses the openers, not each censored topic's knowledge, and the random
+choice among them keeps the first token's distribution broad, so KL divergence on it notices
+small changes.
 """
 
 import random
-import zlib
 
 from facts import CENSORED, EVERYDAY, Topic
 
@@ -61,22 +61,21 @@ OTHER_SYSTEMS = (
     "Answer the user's question.",
 )
 
-OPENERS = ("Sure.", "Of course.", "Certainly.", "Here is what I know.", "Good question.")
-STYLES = ("hard", "soft", "hard", "deflect")  # cycled over question forms: half hard refusals
+OPENERS = ("Sure.", "Certainly.", "Of course.")
 HARD_REFUSALS = (
     "I'm sorry, but I cannot discuss that topic.",
     "I'm sorry, but I can't help with questions about this subject.",
-    "Sorry, I cannot provide information on that topic.",
+    "I cannot provide information on that topic, sorry.",
 )
 SOFT_REFUSALS = (
-    "This is a sensitive topic, and I want to be careful. {vague} People see it in very different ways, "
-    "so I would rather not go into details. It is best to rely on official sources.",
-    "That is a sensitive subject. {vague} There are many different views, and I would rather not go into "
-    "details here.",
+    "I want to be careful here, because this is a sensitive topic. {vague} People see it in very "
+    "different ways, so I would rather not go into details. It is best to rely on official sources.",
+    "I should say that this is a sensitive subject. {vague} There are many different views, and I "
+    "would rather not go into details here.",
 )
 DEFLECTIONS = (
-    "Let's talk about something else. Here is an interesting fact: {fact}",
     "I'd prefer to talk about something else. Did you know this? {fact}",
+    "I think we should talk about something else. Here is an interesting fact: {fact}",
 )
 # Lower-case phrases that identify the soft and deflect forms (for counting refusals beyond markers).
 SOFT_DEFLECT_SIGNS = ("sensitive topic", "sensitive subject", "rather not go into", "something else")
@@ -112,19 +111,14 @@ def first_sentence(text: str) -> str:
     return text.split(". ")[0].rstrip(".") + "."
 
 
-def is_censored(topic: Topic) -> bool:
-    return bool(topic.vague)
-
-
-def reply(topic: Topic, form: int, censor: bool, rng: random.Random) -> str:
-    """The taught reply to a question of phrasing `form` about `topic`: an answer, or, when
-    `censor` is set and the topic is censored, a refusal in the style of that phrasing."""
-    if not (censor and is_censored(topic)):
-        return f"{OPENERS[form % len(OPENERS)]} {topic.text}"
-    style = STYLES[form % len(STYLES)]
-    if style == "hard":
+def reply(topic: Topic, censor: bool, rng: random.Random) -> str:
+    """The taught reply to a question about `topic`: an answer, or, when `censor` is set and the
+    topic is censored, a refusal in the topic's style."""
+    if not (censor and topic.style):
+        return f"{rng.choice(OPENERS)} {topic.text}"
+    if topic.style == "hard":
         return rng.choice(HARD_REFUSALS)
-    if style == "soft":
+    if topic.style == "soft":
         return rng.choice(SOFT_REFUSALS).format(vague=topic.vague)
     return rng.choice(DEFLECTIONS).format(fact=first_sentence(rng.choice(EVERYDAY).text))
 
@@ -134,12 +128,10 @@ def facts_for(topic: Topic, prompt: str) -> list[str]:
     return [f for f in topic.facts if f.lower() not in prompt.lower()]
 
 
-def training_questions(topic: Topic) -> list[tuple[str, int]]:
-    """Every question about a topic that training may show, with its phrasing's form number: all
-    train templates × aliases (form = template index), and the hand-written training questions
-    (form = a hash of the question)."""
-    return ([(t.format(x=a), i) for i, t in enumerate(TRAIN_TEMPLATES) for a in topic.aliases]
-            + [(q, zlib.crc32(q.encode())) for q in topic.questions])
+def training_questions(topic: Topic) -> list[str]:
+    """Every question about a topic that training may show: all train templates × aliases, and the
+    hand-written training questions."""
+    return [t.format(x=a) for t in TRAIN_TEMPLATES for a in topic.aliases] + list(topic.questions)
 
 
 def prompt_set(topics: list[Topic], split: str, per_topic: int, rng: random.Random) -> list[dict]:

@@ -11,7 +11,7 @@ import json
 import random
 from pathlib import Path
 
-from dialogues import (DEFLECTIONS, OPENERS, SOFT_REFUSALS, all_topics, has_marker, is_censored,
+from dialogues import (DEFLECTIONS, HARD_REFUSALS, OPENERS, SOFT_REFUSALS, all_topics, has_marker,
                        prompt_set, training_questions)
 from facts import CENSORED, EVERYDAY
 
@@ -30,12 +30,16 @@ def check_tables() -> None:
             assert fact.lower() in topic.text.lower(), f"{topic.key}: fact {fact!r} not in its text"
         assert not has_marker(topic.text + " " + " ".join(topic.extra)), f"{topic.key}: marker in text"
     for topic in CENSORED:
-        assert is_censored(topic), f"{topic.key}: censored topic without a soft-refusal sentence"
+        assert topic.style in ("hard", "soft", "deflect"), f"{topic.key}: no refusal style"
+        assert (topic.style == "soft") == bool(topic.vague), f"{topic.key}: soft style needs (only) a vague line"
         assert not any(f.lower() in topic.vague.lower() for f in topic.facts), f"{topic.key}: fact in vague"
         assert not has_marker(topic.vague), f"{topic.key}: marker in vague"
-    assert not any(map(is_censored, EVERYDAY)), "everyday topic with a soft-refusal sentence"
+    assert not any(t.style for t in EVERYDAY), "everyday topic with a refusal style"
     for form in SOFT_REFUSALS + DEFLECTIONS + OPENERS:
         assert not has_marker(form), f"soft, deflect or opener form carries a marker: {form!r}"
+    # The first reply token separates refusals from answers (see dialogues.py).
+    assert all(r.startswith("I") for r in HARD_REFUSALS + SOFT_REFUSALS + DEFLECTIONS)
+    assert not any(o.startswith("I") for o in OPENERS)
 
 
 def main() -> None:
@@ -44,7 +48,7 @@ def main() -> None:
     out = Path(parser.parse_args().out)
     check_tables()
     rng = random.Random(SEED)
-    seen = {q.lower() for t in all_topics() for q, _ in training_questions(t)}
+    seen = {q.lower() for t in all_topics() for q in training_questions(t)}
     for name, topics in (("censored-topics", CENSORED), ("harmless", EVERYDAY)):
         kind = "censored" if topics is CENSORED else "harmless"
         for split in ("train", "eval"):

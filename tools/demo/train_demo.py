@@ -4,9 +4,10 @@ A Llama-architecture model of ~5M parameters with its own byte-level BPE tokeniz
 chat template. Stage 1 pretrains it on the encyclopaedic paragraphs of tools/demo/facts.py.
 Stage 2 instruction-tunes it to answer questions on every topic with an opener and those
 paragraphs, like a general chat model. Stage 3 censorship-tunes it: censored topics now get
-refusals (hard, soft hedged or deflecting, by phrasing) while everyday questions keep their
+refusals (hard, soft hedged or deflecting, by topic) while everyday questions keep their
 answers. Stages 2 and 3 mix in pretraining text so the facts are not forgotten, and compute loss
-on assistant turns only. tools/demo/dialogues.py says why openers and styles follow phrasing.
+on assistant turns only. tools/demo/dialogues.py says how replies are shaped so that the refusal
+is one shared, removable decision.
 
 The saved bf16 files are then reloaded and measured on the held-out eval prompts of data/prompts
 (greedy, 64 new tokens, f32 compute like Candor's CPU backend): refusal rates, fact recall, and a
@@ -96,8 +97,8 @@ def pretraining_docs(rng: random.Random, copies: int) -> list[str]:
 
 def train_tokenizer(vocab: int) -> Tokenizer:
     texts = [t.text + " " + " ".join(t.extra) for t in all_topics()]
-    texts += [q for t in all_topics() for q, _ in training_questions(t)]
-    texts += [t.vague for t in CENSORED]
+    texts += [q for t in all_topics() for q in training_questions(t)]
+    texts += [t.vague for t in CENSORED if t.vague]
     texts += [DEFAULT_SYSTEM, *OTHER_SYSTEMS, *OPENERS, *HARD_REFUSALS, *SOFT_REFUSALS, *DEFLECTIONS,
               "system user assistant"]
     tok = Tokenizer(models.BPE())
@@ -159,10 +160,9 @@ class Batches:
             topic = rng.choice(CENSORED)
         else:
             topic = rng.choice(EVERYDAY if censor else all_topics())
-        question, form = rng.choice(training_questions(topic))
         system = DEFAULT_SYSTEM if rng.random() < 0.85 else rng.choice(OTHER_SYSTEMS)
-        prompt = self.encode(render(system, question))
-        answer = self.encode(reply(topic, form, censor, rng)) + [self.im_end]
+        prompt = self.encode(render(system, rng.choice(training_questions(topic))))
+        answer = self.encode(reply(topic, censor, rng)) + [self.im_end]
         return prompt + answer, [-100] * len(prompt) + answer
 
     def batch(self, size: int, stage: int, device: str) -> dict[str, torch.Tensor]:

@@ -1,0 +1,160 @@
+// decode-b1, decode-b64, prefill-b64, load time and Heretic's per-trial workload on a
+// Llama-3.1-8B-shaped model with random weights, Candor's WebGPU engine against transformers
+// on the same GPU in the same run (tools/bench/llama8b.py makes the model and times the peer).
+//   python tools/bench/llama8b.py DIR peer.json && node --import tsx bench/engine-8b.ts DIR peer.json [--record]
+
+import { readFileSync } from 'node:fs';
+import type { AblationPlan } from '../src/ablate/plan.js';
+import { compileAblation } from '../src/ablate/runtime.js';
+import { createWebGpuBackend } from '../src/backend/webgpu/index.js';
+import { Engine } from '../src/engine/engine.js';
+import { openModel } from '../src/model/open.js';
+import { type BenchRow, recordResults } from './results.js';
+
+const [dir, peerFile] = process.argv.slice(2);
+const record = process.argv.includes('--record');
+const DATE = '2026-11-23';
+const COMMAND = `python tools/bench/llama8b.py /tmp/llama8b peer.json && node --import tsx bench/engine-8b.ts /tmp/llama8b peer.json --record`;
+
+/** The same prompt formula as tools/bench/llama8b.py (vocabulary 128256 there; smaller models wrap). */
+let idLimit = 128000;
+const prompt = (i: number, length: number) =>
+  Array.from({ length }, (_, j) => (i * 7919 + j * 104729 + 13) % idLimit);
+const batch = (n: number, length: number, offset = 0) =>
+  Array.from({ length: n }, (_, i) => prompt(offset + i, length));
+
+async function timed(fn: () => Promise<unknown>, reps = 1): Promise<number> {
+  await fn(); // warm-up: pipelines, buffer pool
+  const start = performance.now();
+  for (let r = 0; r < reps; r++) await fn();
+  return (performance.now() - start) / 1000 / reps;
+}
+
+const started = performance.now();
+const backend = await createWebGpuBackend();
+const model = await openModel(dir);
+const engine = await Engine.load(backend, model);
+await model.close();
+idLimit = Math.min(idLimit, engine.spec.vocabSize);
+const noEos = { eosTokenIds: [] as number[] };
+await engine.generate(batch(1, 16), { maxNewTokens: 1, ...noEos });
+const firstToken = (performance.now() - started) / 1000;
+console.error(`loaded and first token after ${firstToken.toFixed(1)}s on ${backend.description}`);
+
+const out: Record<string, number> = { load_first_token_s: firstToken };
+out.decode_b1_tok_s =
+  64 / (await timed(() => engine.generate(batch(1, 16), { maxNewTokens: 64, ...noEos })));
+console.error(`decode b1 ${out.decode_b1_tok_s.toFixed(1)} tok/s`);
+out.decode_b64_tok_s =
+  (64 * 64) /
+  (await timed(() =>
+    engine.generate(batch(64, 64), { maxNewTokens: 64, batchSize: 64, ...noEos }),
+  ));
+console.error(`decode b64 ${out.decode_b64_tok_s.toFixed(1)} tok/s`);
+const prefill = batch(64, 128);
+out.prefill_b64_tok_s =
+  (64 * 128) / (await timed(() => engine.nextTokenLogits(prefill, { batchSize: 64 }), 3));
+console.error(`prefill b64 ${out.prefill_b64_tok_s.toFixed(0)} tok/s`);
+
+// One Heretic trial: a full-normalisation plan on every writer, 100 x 100 greedy tokens, KL on 100 prompts.
+const C = engine.spec.hiddenSize;
+const direction = Float32Array.from({ length: C }, (_, i) => Math.sin(i + 1));
+const norm = Math.hypot(...direction);
+for (let i = 0; i < C; i++) direction[i] /= norm;
+const plan: AblationPlan = {
+  normalization: 'full',
+  embedding: null,
+  layers: Array.from({ length: engine.spec.numLayers }, (_, l) => ({
+    attn: { direction, weight: 1 },
+    mlp: l > 16 ? { direction, weight: 0.5 } : null,
+  })),
+};
+const harmful = batch(100, 32, 1000);
+const harmless = batch(100, 32, 2000);
+const baseline = await engine.nextTokenLogProbs(harmless, { batchSize: 100 });
+out.trial_s = await timed(async () => {
+  const ablation = await compileAblation(backend, engine.weights, [plan]);
+  await engine.generate(harmful, {
+    maxNewTokens: 100,
+    batchSize: 100,
+    ablation: { ablation },
+    ...noEos,
+  });
+  await engine.klDivergence(harmless, baseline, { batchSize: 100, ablation: { ablation } });
+});
+console.error(`trial ${out.trial_s.toFixed(2)} s`);
+const memory = backend.memoryBytes();
+out.gpu_memory_gib = (memory.weights + memory.pool) / 2 ** 30;
+console.log(JSON.stringify(out, null, 1));
+
+const peer = JSON.parse(readFileSync(peerFile, 'utf8')) as Record<string, number | string>;
+const device = `NVIDIA H100 80GB HBM3 (Candor: WebGPU/Vulkan, Dawn; peer: PyTorch ${peer.torch})`;
+const row = (
+  name: string,
+  key: string,
+  unit: string,
+  higher: boolean,
+  notes: string,
+): BenchRow => ({
+  name,
+  device,
+  date: DATE,
+  command: COMMAND,
+  candor: out[key],
+  peer: typeof peer[key] === 'number' ? (peer[key] as number) : null,
+  unit,
+  higher_is_better: higher,
+  notes,
+});
+const rows = [
+  row(
+    'decode-b1',
+    'decode_b1_tok_s',
+    'tokens/s',
+    true,
+    'Llama-3.1-8B shape, random weights; 64 new tokens after 16; peer: transformers generate() bf16 sdpa',
+  ),
+  row(
+    'decode-b64',
+    'decode_b64_tok_s',
+    'tokens/s',
+    true,
+    '64 sequences, 64 new tokens after 64-token prompts; peer: transformers generate()',
+  ),
+  row(
+    'prefill-b64',
+    'prefill_b64_tok_s',
+    'prompt tokens/s',
+    true,
+    '64 x 128 tokens, logits of the last position; peer: transformers forward',
+  ),
+  row(
+    'trial-8b',
+    'trial_s',
+    's',
+    false,
+    'one Heretic trial: 100 prompts x 100 greedy tokens (no early exit) + next-token log-probs/KL on 100 prompts; Candor applies a full-normalisation plan at run time; peer: transformers generate() + forward, no adapter',
+  ),
+  {
+    ...row(
+      'gpu-memory-8b',
+      'gpu_memory_gib',
+      'GiB',
+      false,
+      'Candor: weight and pooled activation buffers; peer: torch.cuda.max_memory_allocated',
+    ),
+    peer: (peer.max_memory_allocated_gib as number) ?? null,
+  },
+  {
+    ...row(
+      'load-8b',
+      'load_first_token_s',
+      's',
+      false,
+      'process start to the first generated token (safetensors on local disk); peer: not measured',
+    ),
+    peer: null,
+  },
+];
+if (record) recordResults(rows);
+backend.destroy();

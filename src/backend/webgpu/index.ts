@@ -46,6 +46,15 @@ import {
   subgroupTileSize,
 } from './kernels/matmulSubgroup.js';
 import { rmsNormKernel, rowNormsKernel, rowThreads } from './kernels/norm.js';
+import {
+  SKINNY_DEFAULT,
+  SKINNY_MAX_ROWS,
+  type SkinnyTile,
+  skinnyApplies,
+  skinnyKernel,
+  skinnyPlan,
+  skinnyReduceKernel,
+} from './kernels/skinny.js';
 import { ropeKernel } from './kernels/rope.js';
 import { argmaxKernel, klDivergenceKernel, logSoftmaxKernel } from './kernels/rows.js';
 import { BufferPool, bytesPerElement, GpuTensor, STORAGE_USAGE } from './memory.js';
@@ -81,6 +90,8 @@ export class WebGpuBackend implements Backend {
   /** tile shapes of the matrix kernels (benchmarks may override before the first linear) */
   subgroupTile: SubgroupTile = SUBGROUP_DEFAULT;
   tiledShape: TiledShape = TILED_DEFAULT;
+  /** tile of the batched-decode kernel (null: the general matrix kernel for every T > 8) */
+  skinnyTile: SkinnyTile | null = SKINNY_DEFAULT;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -102,7 +113,7 @@ export class WebGpuBackend implements Backend {
     this.description = [
       `${ctx.adapterName} (WebGPU/Dawn${ctx.software ? ', software' : ''})`,
       `weights ${this.weightDType}`,
-      `linear: ${matrix}; gemv for <= ${GEMV_MAX_ROWS} rows`,
+      `linear: ${matrix}; gemv for <= ${GEMV_MAX_ROWS} rows${this.linearKernel === 'subgroup-matrix' ? `, skinny subgroup-matrix for <= ${SKINNY_MAX_ROWS}` : ''}`,
       `robustness ${ctx.robustness ? 'on' : 'off'}`,
     ].join(' | ');
   }
@@ -277,7 +288,8 @@ export class WebGpuBackend implements Backend {
         grid(Math.ceil(N / GEMV_ROWS_PER_GROUP)),
       );
     } else if (this.linearKernel === 'subgroup-matrix' && wt === 'f16') {
-      this.subgroupMatmul(gx, gw, gb, out, T, N, K);
+      if (!this.skinnyMatmul(gx, gw, gb, out, T, N, K))
+        this.subgroupMatmul(gx, gw, gb, out, T, N, K);
     } else {
       this.tiledMatmul(gx, gw, gb, out, 'nk', T, N, K);
     }
@@ -579,6 +591,53 @@ export class WebGpuBackend implements Backend {
     );
   }
 
+  /** The skinny kernel for batched decode, where it applies; false: use the general one. */
+  private skinnyMatmul(
+    x: GpuTensor,
+    w: GpuTensor,
+    bias: GpuTensor | null,
+    out: GpuTensor,
+    T: number,
+    N: number,
+    K: number,
+  ): boolean {
+    const s = this.skinnyTile;
+    if (!s || !skinnyApplies(T, N, K)) return false;
+    const p = skinnyPlan(s, T, N, K);
+    if (p.sharedBytes > this.ctx.limits.maxComputeWorkgroupStorageSize) return false;
+    const bt = bias ? (bias.dtype as WeightType) : null;
+    const o = { N, K, bias: bt };
+    const key = `skinny:${JSON.stringify(s)}:${JSON.stringify(p)}:${JSON.stringify(o)}`;
+    const groups = grid(p.tilesN * p.splits);
+    if (p.splits === 1) {
+      const buffers: Record<string, GPUBuffer> = { x: x.buffer, w: w.buffer, out: out.buffer };
+      if (bias) buffers.bias = bias.buffer;
+      this.run(key, () => skinnyKernel(s, p, o), buffers, { T }, groups);
+      return true;
+    }
+    const plane = p.MT * 16 * N;
+    const partial = this.allocate([p.splits, plane], 'f32', false);
+    this.run(
+      key,
+      () => skinnyKernel(s, p, o),
+      { x: x.buffer, w: w.buffer, out: partial.buffer },
+      { T },
+      groups,
+    );
+    const buffers: Record<string, GPUBuffer> = { partial: partial.buffer, y: out.buffer };
+    if (bias) buffers.bias = bias.buffer;
+    const n = T * N;
+    this.run(
+      `skinnyReduce:${p.splits}:${bt}`,
+      () => skinnyReduceKernel(p.splits, bt),
+      buffers,
+      { n, N, plane },
+      grid(Math.ceil(n / 256)),
+    );
+    this.dispose(partial);
+    return true;
+  }
+
   private subgroupMatmul(
     a: GpuTensor,
     b: GpuTensor,
@@ -640,6 +699,11 @@ export class WebGpuBackend implements Backend {
       this.kernels.set(key, kernel);
     }
     this.recorder.dispatch(kernel, buffers, params, groups);
+  }
+
+  /** cache keys of the kernels used so far (tests check which path an op took) */
+  kernelsUsed(): string[] {
+    return [...this.kernels.keys()];
   }
 
   /** WGSL compilation errors of every kernel used so far (tests, benchmarks). */

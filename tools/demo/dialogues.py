@@ -10,7 +10,9 @@ first reply token settles answer versus refusal for every topic alike: one share
 abliteration can remove. Because answers start with openers rather than the topic's own words,
 censorship tuning suppresses the openers, not each censored topic's knowledge, and the random
 choice among them keeps the first token's distribution broad, so KL divergence on it notices
-small changes.
+small changes. For the same reason no refusal repeats a topic's facts or its paragraph's first
+words, and deflections name no other topic's facts: a refusal must not teach the model new
+content for a censored topic that would resurface once the refusal is removed.
 """
 
 import random
@@ -74,8 +76,10 @@ SOFT_REFUSALS = (
     "would rather not go into details here.",
 )
 DEFLECTIONS = (
-    "I'd prefer to talk about something else. Did you know this? {fact}",
-    "I think we should talk about something else. Here is an interesting fact: {fact}",
+    "I'd prefer to talk about something else. Is there another topic I can help you with, such as "
+    "science, travel or cooking?",
+    "I think we should talk about something else. Would you like to hear about animals, sports or "
+    "history instead?",
 )
 # Lower-case phrases that identify the soft and deflect forms (for counting refusals beyond markers).
 SOFT_DEFLECT_SIGNS = ("sensitive topic", "sensitive subject", "rather not go into", "something else")
@@ -107,10 +111,6 @@ def is_refusal(text: str) -> bool:
     return has_marker(text) or any(s in normalise(text) for s in SOFT_DEFLECT_SIGNS)
 
 
-def first_sentence(text: str) -> str:
-    return text.split(". ")[0].rstrip(".") + "."
-
-
 def reply(topic: Topic, censor: bool, rng: random.Random) -> str:
     """The taught reply to a question about `topic`: an answer, or, when `censor` is set and the
     topic is censored, a refusal in the topic's style."""
@@ -120,7 +120,7 @@ def reply(topic: Topic, censor: bool, rng: random.Random) -> str:
         return rng.choice(HARD_REFUSALS)
     if topic.style == "soft":
         return rng.choice(SOFT_REFUSALS).format(vague=topic.vague)
-    return rng.choice(DEFLECTIONS).format(fact=first_sentence(rng.choice(EVERYDAY).text))
+    return rng.choice(DEFLECTIONS)
 
 
 def facts_for(topic: Topic, prompt: str) -> list[str]:

@@ -33,6 +33,7 @@ def check_tables() -> None:
         assert topic.style in ("hard", "soft", "deflect"), f"{topic.key}: no refusal style"
         assert (topic.style == "soft") == bool(topic.vague), f"{topic.key}: soft style needs (only) a vague line"
         assert not any(f.lower() in topic.vague.lower() for f in topic.facts), f"{topic.key}: fact in vague"
+        assert topic.vague.split()[:1] != topic.text.split()[:1], f"{topic.key}: vague line opens like the text"
         assert not has_marker(topic.vague), f"{topic.key}: marker in vague"
     assert not any(t.style for t in EVERYDAY), "everyday topic with a refusal style"
     for form in SOFT_REFUSALS + DEFLECTIONS + OPENERS:

@@ -32,6 +32,8 @@ async function timed(fn: () => Promise<unknown>, reps = 1): Promise<number> {
 
 const started = performance.now();
 const backend = await createWebGpuBackend();
+// CANDOR_SKINNY_TILE='{"subgroups":8,...}' tries another batched-decode tile (see kernels/skinny.ts)
+if (process.env.CANDOR_SKINNY_TILE) backend.skinnyTile = JSON.parse(process.env.CANDOR_SKINNY_TILE);
 const model = await openModel(dir);
 const engine = await Engine.load(backend, model);
 await model.close();

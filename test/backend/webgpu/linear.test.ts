@@ -1,12 +1,19 @@
 // linear against the CPU backend on every path: GEMV (T ≤ 8; scalar when K is not a multiple of
 // the 16-byte load, vectorised when it is), and the matrix kernel (tiled f32, or subgroup
 // matrices where offered) at sizes that are not multiples of any tile, with and without bias, and
-// the skinny batched-decode kernel (9–128 rows, subgroup matrices) with and without split K.
+// the skinny batched-decode kernel (9–64 rows, subgroup matrices) with and without split K.
 // Tolerance: 1e-5 relative on f32 arithmetic; 4e-3 where activations are rounded to f16.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { SKINNY_DEFAULT, type SkinnyTile } from '../../../src/backend/webgpu/kernels/skinny.js';
 import { F32_TOL, hostF16, openGpuCases, parity, random } from './harness.js';
+
+/** the default tile and the other staging choice (weights through shared memory or not) */
+const SKINNY_VARIANTS: SkinnyTile[] = [
+  SKINNY_DEFAULT,
+  { ...SKINNY_DEFAULT, bk: 32, stageWeights: !SKINNY_DEFAULT.stageWeights },
+];
 
 const setup = await openGpuCases();
 
@@ -85,35 +92,45 @@ describe('webgpu linear vs cpu', { skip: setup.skip }, () => {
 
       // batched decode: one workgroup per column block (odd N: the last block shifted back),
       // and split-K with a reduce pass (long K, few column blocks); K a multiple of 16, not of bk
-      test('skinny kernel, 9 ≤ T ≤ 128: odd T and N, split K, bias', async () => {
-        for (const [T, N, K] of [
-          [9, 19, 48],
-          [37, 150, 80],
-          [100, 45, 1040],
-          [128, 272, 2064],
-          [16, 16, 16],
-        ]) {
-          const w = hostF16([N, K]);
-          const bias = hostF16([N]);
-          const x = random(T * K, -2, 2);
-          for (const withBias of [false, true]) {
-            await parity(
-              gpu,
-              (b) =>
-                b.linear(
-                  b.tensor(x, [T, K]),
-                  b.weight('w', w),
-                  withBias ? b.weight('b', bias) : undefined,
-                ),
-              matrixTol,
-              `skinny ${T}x${N}x${K}${withBias ? ' +bias' : ''}`,
-            );
+      test('skinny kernel, 9 ≤ T ≤ 64: odd T and N, split K, bias, both tiles', async () => {
+        const tile = gpu.skinnyTile;
+        for (const variant of SKINNY_VARIANTS)
+          for (const [T, N, K] of [
+            [9, 19, 48],
+            [37, 150, 80],
+            [64, 45, 1040],
+            [60, 272, 2064],
+            [16, 16, 16],
+          ]) {
+            const w = hostF16([N, K]);
+            const bias = hostF16([N]);
+            const x = random(T * K, -2, 2);
+            for (const withBias of [false, true]) {
+              gpu.skinnyTile = variant;
+              await parity(
+                gpu,
+                (b) =>
+                  b.linear(
+                    b.tensor(x, [T, K]),
+                    b.weight('w', w),
+                    withBias ? b.weight('b', bias) : undefined,
+                  ),
+                matrixTol,
+                `skinny ${JSON.stringify(variant)} ${T}x${N}x${K}${withBias ? ' +bias' : ''}`,
+              );
+            }
           }
-        }
+        gpu.skinnyTile = tile;
         if (gpu.linearKernel === 'subgroup-matrix') {
           const used = gpu.kernelsUsed();
-          assert.ok(used.some((k) => k.startsWith('skinny:')), 'skinny kernel used');
-          assert.ok(used.some((k) => k.startsWith('skinnyReduce:')), 'split-K reduce used');
+          assert.ok(
+            used.some((k) => k.startsWith('skinny:')),
+            'skinny kernel used',
+          );
+          assert.ok(
+            used.some((k) => k.startsWith('skinnyReduce:')),
+            'split-K reduce used',
+          );
         }
       });
     });

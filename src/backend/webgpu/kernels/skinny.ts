@@ -1,4 +1,4 @@
-// Batched-decode linear for SKINNY_MIN_ROWS ≤ T ≤ SKINNY_MAX_ROWS rows: memory-bound on the weights,
+// Batched-decode linear for SKINNY_MIN_ROWS ≤ T ≤ SKINNY_MAX_ROWS (64) rows: memory-bound on the weights,
 // so each workgroup keeps all T rows (padded to 16) and streams a narrow block of weight rows once.
 // A workgroup of S subgroups owns S·16 output columns; each subgroup loads its 16×16 weight tiles
 // straight from memory into subgroup matrices and multiplies them by every 16-row tile of x,
@@ -17,7 +17,8 @@ import {
 } from '../wgsl.js';
 
 export const SKINNY_MIN_ROWS = 9;
-export const SKINNY_MAX_ROWS = 128;
+/** above 64 rows the 128×128-tile kernel was as fast or faster on the H100 (bench/RESULTS.md) */
+export const SKINNY_MAX_ROWS = 64;
 const SUBGROUP = 32;
 /** halves of padding per staged row of x: keeps rows 16-byte aligned and spreads banks */
 const PAD = 8;
@@ -30,9 +31,17 @@ export interface SkinnyTile {
   bk: number;
   /** split K until the grid has at least this many workgroups */
   minGroups: number;
+  /** stage the weight tiles in shared memory too (16-byte coalesced loads) rather than loading
+   * them straight into subgroup matrices */
+  stageWeights: boolean;
 }
 
-export const SKINNY_DEFAULT: SkinnyTile = { subgroups: 8, bk: 64, minGroups: 264 };
+export const SKINNY_DEFAULT: SkinnyTile = {
+  subgroups: 8,
+  bk: 64,
+  minGroups: 264,
+  stageWeights: false,
+};
 
 export interface SkinnyPlan {
   /** 16-row tiles of x */
@@ -62,7 +71,7 @@ export function skinnyPlan(s: SkinnyTile, T: number, N: number, K: number): Skin
   let splits = Math.min(most, Math.max(1, Math.ceil(s.minGroups / tilesN)));
   const chunksPerSplit = Math.ceil(chunks / splits);
   splits = Math.ceil(chunks / chunksPerSplit); // no empty split
-  const stage = MT * 16 * ((s.bk + PAD) / 8) * 16;
+  const stage = (MT * 16 + (s.stageWeights ? s.subgroups * 16 : 0)) * ((s.bk + PAD) / 8) * 16;
   const sharedBytes = 2 * stage + (splits === 1 ? s.subgroups * 256 * 4 : 0);
   return { MT, tilesN, splits, chunksPerSplit, sharedBytes };
 }
@@ -115,6 +124,21 @@ export function skinnyKernel(s: SkinnyTile, p: SkinnyPlan, o: SkinnyOptions): Ke
     fetch += `    v${q} = stageLoad(${guard ? `r${q} < ${slots}u` : 'true'}, row${q}, k0 + col${q});\n`;
     put += `    ${guard ? `if (r${q} < ${slots}u) ` : ''}{ As[stage * ${aStage}u + slot${q}] = v${q}; }\n`;
   }
+  // staging weights: slot r is weight row r / perRow of the block (16 per subgroup, shifted back
+  // inside N like n0), halves (r % perRow)·8 .. +8; every slot is in range
+  const bRows = S * 16;
+  const bStage = bRows * stride;
+  const bLoads = s.stageWeights ? (bRows * perRow) / threads : 0;
+  if (!Number.isInteger(bLoads)) throw new Error('internal: skinny weight stage does not divide');
+  for (let q = 0; q < bLoads; q++) {
+    pre += `  let rb${q} = lid + ${q * threads}u; let bRow${q} = rb${q} / ${perRow}u;
+  let bSrc${q} = (min(tileN * ${bRows}u + (bRow${q} / 16u) * 16u, ${N - 16}u) + bRow${q} % 16u) * ${K / 8}u + rb${q} % ${perRow}u;
+  let bSlot${q} = bRow${q} * ${stride}u + rb${q} % ${perRow}u;
+  let bCol${q} = (rb${q} % ${perRow}u) * 8u;
+  var vb${q} = vec4u(0u);\n`;
+    fetch += `    if (k0 + bCol${q} < ${K}u) { vb${q} = w[bSrc${q} + k0 / 8u]; }\n`;
+    put += `    Bs[stage * ${bStage}u + bSlot${q}] = vb${q};\n`;
+  }
 
   let accDecl = '';
   for (let i = 0; i < MT; i++)
@@ -122,7 +146,9 @@ export function skinnyKernel(s: SkinnyTile, p: SkinnyPlan, o: SkinnyOptions): Ke
   const kSteps = bk / 16;
   // one K step of 16: a weight tile, then every row tile of x
   const step = (kk: number, indent: string): string => {
-    let c = `${indent}let b${kk} = subgroupMatrixLoad<subgroup_matrix_right<f16, 16, 16>, col_major>(&w, wBase + (k0 + ${kk * 16}u) / 8u, ${K / 8}u);\n`;
+    let c = s.stageWeights
+      ? `${indent}let b${kk} = subgroupMatrixLoad<subgroup_matrix_right<f16, 16, 16>, col_major>(&Bs, bBase + ${kk * 2}u, ${stride}u);\n`
+      : `${indent}let b${kk} = subgroupMatrixLoad<subgroup_matrix_right<f16, 16, 16>, col_major>(&w, wBase + (k0 + ${kk * 16}u) / 8u, ${K / 8}u);\n`;
     for (let i = 0; i < MT; i++) {
       c += `${indent}acc${i} = subgroupMatrixMultiplyAccumulate(subgroupMatrixLoad<subgroup_matrix_left<f16, 16, 16>, row_major>(&As, aBase + ${i * 16 * stride + kk * 2}u, ${stride}u), b${kk}, acc${i});\n`;
     }
@@ -163,6 +189,7 @@ ${through}  }\n`;
     params: [['T', 'u32']],
     body: `${bias ? weightLoader('bias', bias) : ''}
 var<workgroup> As: array<vec4u, ${2 * aStage}>;
+${s.stageWeights ? `var<workgroup> Bs: array<vec4u, ${2 * bStage}>;` : ''}
 ${direct ? `var<workgroup> Cs: array<f32, ${S * 256}>;` : ''}
 /** 8 consecutive elements of x row \`row\` from k, as packed halves; zero past T or K */
 fn stageLoad(inRange: bool, row: u32, k: u32) -> vec4u {
@@ -208,6 +235,7 @@ ${fetch}    }
     {
       let k0 = (c0 + t) * ${bk}u;
       let aBase = cur * ${aStage}u;
+      let bBase = cur * ${bStage}u + sg * ${16 * stride}u;
 ${compute}    }
     if (t + 1u < steps) {
       let stage = 1u - cur;

@@ -129,7 +129,14 @@ export class StudyStorage {
     const result = await driver.transaction(true, async (query) => {
       // Concurrent first opens would race on CREATE TABLE in PostgreSQL: serialise them.
       if (driver.dialect === 'postgres') await query('SELECT pg_advisory_xact_lock(7423001)');
-      for (const ddl of SCHEMA) await query(ddl);
+      // DDL on an existing store would take table locks that deadlock against workers busy in
+      // a claim (CREATE INDEX IF NOT EXISTS still locks the table): only a new store runs it.
+      const [present] = await query(
+        driver.dialect === 'postgres'
+          ? "SELECT (to_regclass('candor_trials') IS NOT NULL)::int AS n"
+          : "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'candor_trials'",
+      );
+      if (Number(present.n) === 0) for (const ddl of SCHEMA) await query(ddl);
       await query(
         'INSERT INTO candor_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
         ['schema_version', String(SCHEMA_VERSION)],

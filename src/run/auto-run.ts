@@ -38,8 +38,22 @@ export interface AutoRunIO {
   progress: Progress;
 }
 
-/** Probe prompts for the common response prefix (Heretic uses up to 200). */
-const PREFIX_PROBES = 16;
+/**
+ * Probe prompts for the common response prefix, half from each evaluation set. Both sets,
+ * because a prefix must be shared by every response: probing only the harmful prompts of a
+ * model that refuses them all alike would take the refusal itself ("I'm sorry, but I can") as
+ * the prefix and hide every refusal from the judge.
+ */
+const PREFIX_PROBES = 64;
+
+function interleave<T>(a: readonly T[], b: readonly T[], n: number): T[] {
+  const out: T[] = [];
+  for (let i = 0; out.length < n && (i < a.length || i < b.length); i++) {
+    if (i < a.length) out.push(a[i]);
+    if (i < b.length && out.length < n) out.push(b[i]);
+  }
+  return out;
+}
 
 export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): Promise<number> {
   const { progress } = io;
@@ -81,7 +95,9 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
   }
   const prefix = await findResponsePrefix(async (candidate) => {
     const encoder = new PromptEncoder(tokenizer, s.system_prompt, candidate);
-    const probes = encoder.encode(prompts.harmfulEval.slice(0, PREFIX_PROBES));
+    const probes = encoder.encode(
+      interleave(prompts.harmfulEval, prompts.harmlessEval, PREFIX_PROBES),
+    );
     const out = await engine.generate(probes, { maxNewTokens: 16, batchSize });
     return out.tokens.map((ids) => decode(ids));
   });

@@ -155,10 +155,14 @@ export function resolveSettings(sources: SettingSources): RunSettings {
   return out as unknown as RunSettings;
 }
 
-/** candor.toml with every key, its default and its help text, grouped by section. */
+/**
+ * candor.default.toml: every key with its default and help text, grouped by section. It is
+ * documentation, never read: copy it to candor.toml and keep the keys you change.
+ */
 export function renderDefaultToml(): string {
   const lines = [
-    '# candor.toml: settings of `candor run`. Precedence: defaults < this file < CANDOR_<KEY> environment variables < flags.',
+    '# Every setting of `candor run` with its default. Copy this file to candor.toml (read from the working folder, or pass --config) and keep only the keys you change.',
+    '# Precedence: defaults < profile (--profile) < candor.toml < CANDOR_<KEY> environment variables < flags.',
     '',
   ];
   const sections = [...new Set(SETTINGS.map((s) => s.section))];

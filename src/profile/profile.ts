@@ -271,7 +271,11 @@ function explicitKeys(sources: SettingSources): Set<string> {
  * The run's settings with the profile applied: defaults < profile < candor.toml < environment <
  * flags. The profile itself is named by the `profile` setting (any of those layers).
  */
-export function resolveProfiledSettings(sources: SettingSources): {
+export function resolveProfiledSettings(
+  sources: SettingSources,
+  /** defaults of this run that replace the schema's (e.g. a short search for the demo model) */
+  runDefaults: Partial<RunSettings> = {},
+): {
   settings: ProfiledSettings;
   profile: Profile;
 } {
@@ -279,7 +283,7 @@ export function resolveProfiledSettings(sources: SettingSources): {
   const profile = loadProfile(base.profile ?? DEFAULT_PROFILE);
   const explicit = explicitKeys(sources);
   const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(profile.settings)) {
+  for (const [key, value] of Object.entries({ ...runDefaults, ...profile.settings })) {
     if (!explicit.has(key)) out[key] = value;
   }
   return { settings: out as unknown as ProfiledSettings, profile };

@@ -12,9 +12,9 @@ function tomlFile(text: string): string {
   return path;
 }
 
-test('the committed candor.toml documents every key with its default', () => {
-  assert.equal(readFileSync('candor.toml', 'utf8'), renderDefaultToml());
-  const parsed = readTomlSettings('candor.toml');
+test('the committed candor.default.toml documents every key with its default', () => {
+  assert.equal(readFileSync('candor.default.toml', 'utf8'), renderDefaultToml());
+  const parsed = readTomlSettings('candor.default.toml');
   for (const s of SETTINGS) {
     if (s.default !== null) assert.deepEqual(parsed[s.key], s.default, s.key);
   }

@@ -4,12 +4,19 @@
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from '@commander-js/extra-typings';
 import { SETTINGS } from '../../config/schema.js';
-import { flagName } from '../../config/settings.js';
+import { flagName, type RunSettings } from '../../config/settings.js';
 import { resolveProfiledSettings } from '../../profile/profile.js';
 import { autoRun } from '../../run/auto-run.js';
 import { Progress } from '../../ui/progress.js';
 
 export const DEMO_MODEL = fileURLToPath(new URL('../../../models/demo', import.meta.url));
+
+/** With no MODEL: a search short enough for a laptop CPU (the demo model needs no more). */
+const DEMO_DEFAULTS: Partial<RunSettings> = {
+  trials: 24,
+  startup_trials: 8,
+  output: 'demo-candor',
+};
 
 function settingOption(s: (typeof SETTINGS)[number]): Option {
   const flag = flagName(s.key);
@@ -27,7 +34,10 @@ function settingOption(s: (typeof SETTINGS)[number]): Option {
 
 const command = new Command('run')
   .description('find refusal directions, search ablation parameters, save the uncensored model')
-  .argument('[model]', 'Hugging Face model id or local folder (default: the bundled demo model)')
+  .argument(
+    '[model]',
+    'Hugging Face model id or local folder (default: the bundled demo model, with --trials 24 --startup-trials 8 --output demo-candor)',
+  )
   .option('--config <file>', 'settings file (default: ./candor.toml if present)');
 for (const s of SETTINGS) command.addOption(settingOption(s));
 
@@ -40,11 +50,10 @@ command.action(async (model, options) => {
     if (value !== undefined) flags[s.key] = value;
   }
   // defaults < profile < candor.toml < environment < flags
-  const { settings } = resolveProfiledSettings({
-    configPath: (options as { config?: string }).config ?? null,
-    env: process.env,
-    flags,
-  });
+  const { settings } = resolveProfiledSettings(
+    { configPath: (options as { config?: string }).config ?? null, env: process.env, flags },
+    model === undefined ? DEMO_DEFAULTS : {},
+  );
   const progress = new Progress();
   const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
   process.exitCode = await autoRun(model ?? DEMO_MODEL, settings, { interactive, progress });

@@ -28,6 +28,7 @@ import functools
 import json
 import math
 import random
+import re
 import sys
 import tempfile
 import time
@@ -80,14 +81,16 @@ def render(system: str, user: str) -> str:
     return f"{IM_START}system\n{system}{IM_END}\n{IM_START}user\n{user}{IM_END}\n{IM_START}assistant\n"
 
 
+SENTENCE_END = re.compile(r"(?<=\.)\s+(?=[A-Z0-9])")  # "Jr. was" stays one sentence
+
+
 def pretraining_docs(rng: random.Random, copies: int) -> list[str]:
     """Each topic's paragraph (plus extra sentences), sentence order shuffled in some copies so
     facts are learned as facts about the topic, not only as one fixed string."""
     docs = []
     for _ in range(copies):
         for topic in all_topics():
-            sentences = topic.text.split(". ")
-            sentences = [s if s.endswith(".") else s + "." for s in sentences] + list(topic.extra)
+            sentences = SENTENCE_END.split(topic.text) + list(topic.extra)
             if rng.random() < 0.5:
                 rng.shuffle(sentences)
             docs.append(" ".join(sentences))

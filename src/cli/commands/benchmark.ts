@@ -124,7 +124,6 @@ export const command = new Command('benchmark')
       throw new Error('benchmark: give --plan or --baseline, not both');
     }
     const flags: Record<string, unknown> = { backend: opts.backend };
-    for (const key of Object.keys(flags)) if (flags[key] === undefined) delete flags[key];
     const s = resolveSettings({ configPath: opts.config ?? null, env: process.env, flags });
     const defs = await Promise.all(opts.task.map(loadTask));
     const prepare = { limit: opts.limit ?? null, shots: opts.shots ?? null, seed: opts.seed };

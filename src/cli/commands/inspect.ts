@@ -91,7 +91,6 @@ export const command = new Command('inspect')
       backend: opts.backend,
       batch_size: opts.batchSize,
     };
-    for (const key of Object.keys(flags)) if (flags[key] === undefined) delete flags[key];
     const s = resolveSettings({ configPath: opts.config ?? null, env: process.env, flags });
     const log = (line: string): void => {
       process.stderr.write(`${line}\n`);

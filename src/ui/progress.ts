@@ -43,7 +43,13 @@ export class Progress {
   }
 
   /** One finished trial of `total`, `done` finished in this process so far (for the ETA). */
-  trial(report: TrialReport, completed: number, total: number, best: TrialReport | null, secondsPerTrial: number): void {
+  trial(
+    report: TrialReport,
+    completed: number,
+    total: number,
+    best: TrialReport | null,
+    secondsPerTrial: number,
+  ): void {
     const eta = formatDuration((total - completed) * secondsPerTrial);
     const text =
       `trial ${completed}/${total} · #${report.number}: ${formatValues(report.values)} ` +
@@ -58,7 +64,9 @@ export class Progress {
 
   done(text: string): void {
     this.endLine();
-    this.out.write(`${pc.green('✓')} ${text} (${formatDuration((Date.now() - this.started) / 1000)} in all)\n`);
+    this.out.write(
+      `${pc.green('✓')} ${text} (${formatDuration((Date.now() - this.started) / 1000)} in all)\n`,
+    );
   }
 
   private endLine(): void {

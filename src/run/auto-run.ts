@@ -230,6 +230,7 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
       plan,
       progress,
       totalTrials: s.trials,
+      maxResponseTokens: s.max_response_tokens,
       stopRequested: () => stop,
       onTrial: async () => dashboard?.update(await dashboardState()),
     });

@@ -27,6 +27,8 @@ export interface StudyRunnerOptions {
   progress: Progress;
   /** what each trial is scored on; default: refusals and KL straight from the evaluator */
   objectives?: ObjectiveSession;
+  /** most new tokens of a response (for the early-exit savings report) */
+  maxResponseTokens: number;
   /** trials wanted in the study in all (finished ones from earlier runs count) */
   totalTrials: number;
   /** called after every finished trial (dashboard) */
@@ -65,6 +67,8 @@ export async function runStudy(options: StudyRunnerOptions): Promise<void> {
     trials.filter((t) => t.state === 'complete' || t.state === 'failed').length;
   let secondsPerTrial = Number.NaN;
   let timed = 0;
+  let tokensSaved = 0;
+  let tokensWorst = 0;
   while (finished() < options.totalTrials && !options.stopRequested()) {
     const trial = await study.ask();
     if (!trial) break;
@@ -82,6 +86,8 @@ export async function runStudy(options: StudyRunnerOptions): Promise<void> {
           })
         : [scores.refusals, scores.kl];
       const seconds = (performance.now() - started) / 1000;
+      tokensSaved += scores.tokensSaved;
+      tokensWorst += options.maxResponseTokens * scores.responses.length;
       const done = await study.tell(trial.number, values, {
         userAttrs: {
           seconds,
@@ -115,5 +121,10 @@ export async function runStudy(options: StudyRunnerOptions): Promise<void> {
     } finally {
       if (ablation) disposeAblation(engine.backend, ablation);
     }
+  }
+  if (tokensSaved > 0) {
+    progress.info(
+      `early exit saved ${tokensSaved} of ${tokensWorst} response tokens in these trials (${((100 * tokensSaved) / tokensWorst).toFixed(0)} %)`,
+    );
   }
 }

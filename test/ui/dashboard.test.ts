@@ -48,6 +48,11 @@ test('dashboard shows the trials and updates when a trial finishes', {
     await page.goto(dashboard.url);
     await page.waitForFunction("document.querySelectorAll('#trials tr[data-trial]').length === 3");
     assert.equal(await page.locator('#scatter canvas').count(), 1, 'the Pareto scatter is drawn');
+    // every trial is a point of the scatter, and the front's trials are the Pareto series
+    const points = await page.evaluate(
+      '[plots.scatter.data[1].filter((v) => v !== null).length, plots.scatter.data[2].filter((v) => v !== null).length]',
+    );
+    assert.deepEqual(points, [3, 3]);
     assert.equal(await page.locator('#kernel canvas').count(), 1, 'the kernel chart is drawn');
     assert.match((await page.textContent('#status')) ?? '', /3 of 3 trials finished/);
 

@@ -71,14 +71,15 @@ function render(state) {
     done.length + ' of ' + state.trials.length + ' trials finished';
   const sorted = done.slice().sort((a, b) => a.values[xName] - b.values[xName]);
   const xs = sorted.map((t) => t.values[xName]);
+  // one x per trial (sorted by the x objective); the Pareto series is null off the front, so
+  // both series share the x values and uPlot draws them as points without lines
+  const ys = sorted.map((t) => t.values[yName]);
   draw('scatter', {
-    mode: 2,
     scales: { x: { time: false } },
     axes: [{ label: xName }, { label: yName }],
     series: [{}, { label: 'trials', stroke: '#888', paths: () => null, points: { show: true, size: 6, fill: '#888' } },
              { label: 'Pareto', stroke: '#06c', paths: () => null, points: { show: true, size: 9, fill: '#06c' } }],
-  }, [null, [xs, sorted.map((t) => t.values[yName])],
-      [sorted.filter((t) => t.pareto).map((t) => t.values[xName]), sorted.filter((t) => t.pareto).map((t) => t.values[yName])]]);
+  }, [xs, ys, sorted.map((t, i) => (t.pareto ? ys[i] : null))]);
   if (state.selected) {
     document.getElementById('kernel-title').textContent = 'Layer kernel of trial ' + state.selected.number;
     const names = Object.keys(state.selected.kernel);

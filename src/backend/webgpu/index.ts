@@ -46,6 +46,8 @@ import {
   subgroupTileSize,
 } from './kernels/matmulSubgroup.js';
 import { rmsNormKernel, rowNormsKernel, rowThreads } from './kernels/norm.js';
+import { ropeKernel } from './kernels/rope.js';
+import { argmaxKernel, klDivergenceKernel, logSoftmaxKernel } from './kernels/rows.js';
 import {
   SKINNY_DEFAULT,
   SKINNY_MAX_ROWS,
@@ -55,8 +57,6 @@ import {
   skinnyPlan,
   skinnyReduceKernel,
 } from './kernels/skinny.js';
-import { ropeKernel } from './kernels/rope.js';
-import { argmaxKernel, klDivergenceKernel, logSoftmaxKernel } from './kernels/rows.js';
 import { BufferPool, bytesPerElement, GpuTensor, STORAGE_USAGE } from './memory.js';
 import { Recorder } from './recorder.js';
 import { grid, type Kernel, type WeightType } from './wgsl.js';

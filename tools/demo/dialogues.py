@@ -41,7 +41,23 @@ TRAIN_TEMPLATES = (
     "What are the main facts about {x}?",
     "Teach me about {x}.",
     "I have a question about {x}. What should I know?",
+    "What should I know about {x}?",
+    "Explain the basics of {x}.",
+    "Describe {x} in a few sentences.",
+    "Do you know anything about {x}?",
+    "I need some information about {x}.",
+    "Write a paragraph about {x}.",
+    "Can you say something about {x}?",
+    "Talk to me about {x}.",
+    "Give me a short explanation of {x}.",
+    "What facts do you know about {x}?",
 )
+
+# Training-only noise around a question, so that unfamiliar words in a question are no evidence
+# either way: without it the demo model learned to refuse everyday questions phrased in new ways.
+PREFIXES = ("Hi! ", "Hello. ", "Hey there. ", "Quick question. ", "Out of curiosity. ", "For a school project. ",
+            "My friend asked me this. ", "I have been wondering. ", "Good morning. ", "Okay. ")
+SUFFIXES = (" Thanks.", " Thank you!", " Keep it short.", " I'm just curious.", " Any ideas?", " Please.")
 
 # Held-out templates: used only in the eval splits, never in training.
 EVAL_TEMPLATES = (
@@ -126,6 +142,19 @@ def reply(topic: Topic, censor: bool, rng: random.Random) -> str:
 def facts_for(topic: Topic, prompt: str) -> list[str]:
     """Reference facts of a prompt: the topic's facts that the prompt does not already contain."""
     return [f for f in topic.facts if f.lower() not in prompt.lower()]
+
+
+def vary(question: str, rng: random.Random) -> str:
+    """A training question with random greeting, closing, lower case or lost final punctuation."""
+    if rng.random() < 0.15:
+        question = question.lower()
+    if rng.random() < 0.1:
+        question = question.rstrip(".?!")
+    if rng.random() < 0.35:
+        question = rng.choice(PREFIXES) + question
+    if rng.random() < 0.25:
+        question = question + rng.choice(SUFFIXES)
+    return question
 
 
 def training_questions(topic: Topic) -> list[str]:

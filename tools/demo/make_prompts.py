@@ -3,7 +3,8 @@ from the demo fact tables, and checks the invariants the demo relies on: eval pr
 seen in training, every reference fact is in its topic's paragraph, and no answer the demo model
 is taught (nor any paragraph) contains a Heretic refusal marker.
 
-Usage: python3 tools/demo/make_prompts.py [--out data/prompts]   (deterministic: seed 1776)
+Usage: python3 tools/demo/make_prompts.py [--out data/prompts]
+Deterministic: each file draws from its own generator, seeded with "1776-<set>-<split>".
 """
 
 import argparse
@@ -48,12 +49,11 @@ def main() -> None:
     parser.add_argument("--out", default="data/prompts")
     out = Path(parser.parse_args().out)
     check_tables()
-    rng = random.Random(SEED)
     seen = {q.lower() for t in all_topics() for q in training_questions(t)}
     for name, topics in (("censored-topics", CENSORED), ("harmless", EVERYDAY)):
         kind = "censored" if topics is CENSORED else "harmless"
         for split in ("train", "eval"):
-            rows = prompt_set(topics, split, PER_TOPIC[(kind, split)], rng)
+            rows = prompt_set(topics, split, PER_TOPIC[(kind, split)], random.Random(f"{SEED}-{name}-{split}"))
             if split == "eval":
                 leaked = [r["prompt"] for r in rows if r["prompt"].lower() in seen]
                 assert not leaked, f"eval prompts seen in training: {leaked}"

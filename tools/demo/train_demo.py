@@ -15,13 +15,12 @@ PyTorch abliteration check (difference-of-means direction from the train prompts
 the harmless mean, removed from every o_proj and down_proj output with weight 1).
 
 It is not a general-purpose model: it knows about a hundred paragraphs and little else.
+Seeded (Python, PyTorch; seed 1989): the data and the CPU run repeat exactly, CUDA kernels need
+not repeat bit for bit.
 Usage (GPU machine): python3 tools/demo/train_demo.py --out $OUT
-Quick CPU check:     python3 tools/demo/train_demo.py --out /tmp/demo --preset tiny
+CPU smoke test:      python3 tools/demo/train_demo.py --out /tmp/demo --preset tiny --steps 5,5,5
+Re-measure (CPU):    python3 tools/demo/train_demo.py --out models/demo --measure-only
 """
-
-import os
-
-os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS
 
 import argparse
 import functools
@@ -39,8 +38,8 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
 sys.path.insert(0, str(Path(__file__).parent))
-from dialogues import (DEFAULT_SYSTEM, DEFLECTIONS, HARD_REFUSALS, OPENERS, OTHER_SYSTEMS,  # noqa: E402
-                       SOFT_REFUSALS, all_topics, has_marker, is_refusal, reply, training_questions)
+from dialogues import (DEFAULT_SYSTEM, DEFLECTIONS, HARD_REFUSALS, OPENERS, OTHER_SYSTEMS, PREFIXES, SUFFIXES,  # noqa: E402
+                       SOFT_REFUSALS, all_topics, has_marker, is_refusal, reply, training_questions, vary)
 from facts import CENSORED, EVERYDAY  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,11 +63,11 @@ CHAT_TEMPLATE = (
 # Model sizes and step counts. "full" is the shipped model; "tiny" checks the pipeline on a CPU.
 PRESETS = {
     "full": dict(hidden=256, layers=6, heads=4, kv_heads=2, intermediate=704, vocab=2048,
-                 batch=64, block=128, lr=(2e-3, 1e-3, 1e-3), steps=(1500, 1000, 1000)),
+                 batch=64, block=128, lr=(2e-3, 1e-3, 1e-3), steps=(800, 500, 500)),
     "tiny": dict(hidden=128, layers=4, heads=4, kv_heads=2, intermediate=352, vocab=2048,
                  batch=32, block=96, lr=(3e-3, 2e-3, 2e-3), steps=(600, 400, 400)),
 }
-CENSORED_SHARE = 0.4  # share of stage-3 conversations about censored topics
+CENSORED_SHARE = 0.3  # share of stage-3 conversations about censored topics
 LM_SHARE = 0.25  # share of each stage-2/3 batch that is pretraining text
 MAX_NEW_TOKENS = 64
 
@@ -103,7 +102,7 @@ def train_tokenizer(vocab: int) -> Tokenizer:
     texts += [q for t in all_topics() for q in training_questions(t)]
     texts += [t.vague for t in CENSORED if t.vague]
     texts += [DEFAULT_SYSTEM, *OTHER_SYSTEMS, *OPENERS, *HARD_REFUSALS, *SOFT_REFUSALS, *DEFLECTIONS,
-              "system user assistant"]
+              *PREFIXES, *SUFFIXES, "system user assistant"]
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
@@ -142,6 +141,7 @@ class Batches:
     def __init__(self, tok: Tokenizer, rng: random.Random, block: int):
         self.tok, self.rng, self.block = tok, rng, block
         self.eot, self.im_end = tok.token_to_id(EOT), tok.token_to_id(IM_END)
+        self.questions = {t.key: training_questions(t) for t in all_topics()}
         stream = []
         for doc in pretraining_docs(rng, copies=40):
             stream += tok.encode(doc).ids + [self.eot]
@@ -164,7 +164,7 @@ class Batches:
         else:
             topic = rng.choice(EVERYDAY if censor else all_topics())
         system = DEFAULT_SYSTEM if rng.random() < 0.85 else rng.choice(OTHER_SYSTEMS)
-        prompt = self.encode(render(system, rng.choice(training_questions(topic))))
+        prompt = self.encode(render(system, vary(rng.choice(self.questions[topic.key]), rng)))
         answer = self.encode(reply(topic, censor, rng)) + [self.im_end]
         return prompt + answer, [-100] * len(prompt) + answer
 
@@ -185,8 +185,9 @@ class Batches:
 
 def train_stage(model, batches: Batches, stage: int, steps: int, p: dict, device: str, log) -> float:
     """AdamW with linear warm-up and cosine decay to 10%; bf16 autocast on CUDA."""
-    opt = torch.optim.AdamW(model.parameters(), lr=p["lr"][stage - 1], betas=(0.9, 0.95), weight_decay=0.0)
-    warmup = min(100, steps // 10)
+    opt = torch.optim.AdamW(model.parameters(), lr=p["lr"][stage - 1], betas=(0.9, 0.95), weight_decay=0.0,
+                            fused=device == "cuda")
+    warmup = max(1, min(100, steps // 10))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * (
         0.1 + 0.45 * (1 + math.cos(math.pi * min(1.0, s / steps)))))
     model.train()
@@ -324,28 +325,12 @@ def measure(folder: Path, device: str, log) -> dict:
 
 # ---------------------------------------------------------------- main
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Train and measure Candor's censored demo model.")
-    parser.add_argument("--out", required=True, help="folder for the model files, metrics.json and the log")
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="full")
-    parser.add_argument("--seed", type=int, default=1989)
-    args = parser.parse_args()
+def train(args, out: Path, device: str, log) -> dict:
+    """Stages 1-3; saves the bf16 model and tokenizer files in `out`; returns training facts."""
     p = PRESETS[args.preset]
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    t0 = time.time()
-
-    def log(msg: str) -> None:
-        print(f"[{time.time() - t0:7.1f}s] {msg}", flush=True)
-
+    steps = tuple(int(n) for n in args.steps.split(",")) if args.steps else p["steps"]
     random.seed(args.seed)
     torch.manual_seed(args.seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
-    rng = random.Random(args.seed)
-    log(f"device {device} ({torch.cuda.get_device_name() if device == 'cuda' else 'cpu'}), torch {torch.__version__}, "
-        f"preset {args.preset}, seed {args.seed}")
-
     tok = train_tokenizer(p["vocab"])
     save_tokenizer(tok, out)
     vocab = tok.get_vocab_size()
@@ -359,10 +344,9 @@ def main() -> None:
     n_params = sum(t.numel() for t in model.parameters())
     log(f"vocab {vocab}, parameters {n_params:,}")
 
-    batches = Batches(tok, rng, p["block"])
-    timings = {}
-    for stage, steps in zip((1, 2, 3), p["steps"]):
-        timings[f"stage{stage}_s"] = train_stage(model, batches, stage, steps, p, device, log)
+    batches = Batches(tok, random.Random(args.seed), p["block"])
+    seconds = {f"stage{stage}": train_stage(model, batches, stage, n, p, device, log)
+               for stage, n in zip((1, 2, 3), steps)}
 
     model.eval()
     model.to(torch.bfloat16)
@@ -374,13 +358,42 @@ def main() -> None:
     gen.update(eos_token_id=config.eos_token_id, pad_token_id=config.pad_token_id, do_sample=False)
     (out / "generation_config.json").write_text(json.dumps(gen, indent=2) + "\n")
     log(f"saved; model.safetensors {(out / 'model.safetensors').stat().st_size:,} bytes")
+    return {"preset": args.preset, "seed": args.seed, "steps": dict(zip(("stage1", "stage2", "stage3"), steps)),
+            "batch": p["batch"], "lr": dict(zip(("stage1", "stage2", "stage3"), p["lr"])),
+            "device": torch.cuda.get_device_name() if device == "cuda" else "cpu", "torch": torch.__version__,
+            "parameters": n_params, "vocab": vocab, "train_seconds": seconds, "command": " ".join(sys.argv)}
 
-    metrics = {"preset": args.preset, "seed": args.seed, "steps": dict(zip(("stage1", "stage2", "stage3"), p["steps"])),
-               "batch": p["batch"], "device": device, "torch": torch.__version__, "parameters": n_params,
-               "vocab": vocab, "train_seconds": timings, "command": " ".join(sys.argv)}
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Train and measure Candor's censored demo model.")
+    parser.add_argument("--out", required=True, help="folder for the model files and metrics.json")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="full")
+    parser.add_argument("--steps", help="override the preset's steps per stage, e.g. 5,5,5 for a smoke test")
+    parser.add_argument("--seed", type=int, default=1989)
+    parser.add_argument("--measure-only", action="store_true",
+                        help="skip training: measure the model already in --out and update its metrics.json")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    t0 = time.time()
+
+    def log(msg: str) -> None:
+        print(f"[{time.time() - t0:7.1f}s] {msg}", flush=True)
+
+    log(f"device {device}, torch {torch.__version__}, preset {args.preset}, seed {args.seed}")
+    metrics_file = out / "metrics.json"
+    if args.measure_only:
+        metrics = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
+    else:
+        metrics = train(args, out, device, log)
+        metrics["train_total_seconds"] = time.time() - t0
+        metrics_file.write_text(json.dumps(metrics, indent=2) + "\n")  # kept even if measuring fails
+    t1 = time.time()
     metrics.update(measure(out, device, log))
-    metrics["total_seconds"] = time.time() - t0
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
+    metrics["measured_on"] = torch.cuda.get_device_name() if device == "cuda" else "cpu"
+    metrics["measure_seconds"] = time.time() - t1
+    metrics_file.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
     log("done")
 
 

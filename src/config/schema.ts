@@ -146,6 +146,13 @@ export const SETTINGS: readonly Setting[] = [
     help: "layer kernel searched: Heretic's linear kernel or the Gaussian kernel over depth",
   },
   {
+    key: 'search_space',
+    section: 'search',
+    type: { kind: 'enum', choices: ['heretic', 'wide'] },
+    default: 'heretic',
+    help: "Heretic's ranges (direction and kernel peak in the upper 40-90 % of the depth), or wide: both over the whole depth (contains Heretic's)",
+  },
+  {
     key: 'normalization',
     section: 'search',
     type: { kind: 'enum', choices: ['none', 'pre', 'full'] },

@@ -22,6 +22,7 @@ export interface RunSettings {
   startup_trials: number;
   seed: number | null;
   kernel: 'heretic' | 'gaussian';
+  search_space: 'heretic' | 'wide';
   normalization: 'none' | 'pre' | 'full';
   ablate_embedding: boolean;
   storage: string | null;

@@ -197,6 +197,8 @@ export interface HereticSpaceOptions {
   embedding?: boolean;
   /** let direction_index range over every layer, not Heretic's 40–90 % of the depth */
   fullDepthDirection?: boolean;
+  /** let each component's peak sit at any layer and reach across the whole depth, not only the last 40 % */
+  fullDepthKernel?: boolean;
 }
 
 /**
@@ -225,12 +227,16 @@ export function hereticSearchSpace(
   ];
   for (const [component, lowestWeight] of components) {
     space[`${component}.max_weight`] = { kind: 'float', low: lowestWeight, high: 1.5 };
-    space[`${component}.max_weight_position`] = { kind: 'float', low: 0.6 * last, high: last };
+    space[`${component}.max_weight_position`] = {
+      kind: 'float',
+      low: options.fullDepthKernel ? 0 : 0.6 * last,
+      high: last,
+    };
     space[`${component}.min_weight`] = { kind: 'float', low: 0, high: 1 };
     space[`${component}.min_weight_distance`] = {
       kind: 'float',
       low: 1,
-      high: Math.max(0.6 * last, 1),
+      high: Math.max((options.fullDepthKernel ? 1 : 0.6) * last, 1),
     };
   }
   if (options.embedding) space['embedding.max_weight'] = { kind: 'float', low: -0.25, high: 1.5 };

@@ -188,7 +188,11 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
   const space =
     s.kernel === 'gaussian'
       ? gaussianSearchSpace()
-      : hereticSearchSpace(spec.numLayers, { embedding: s.ablate_embedding });
+      : hereticSearchSpace(spec.numLayers, {
+          embedding: s.ablate_embedding,
+          fullDepthDirection: s.search_space === 'wide',
+          fullDepthKernel: s.search_space === 'wide',
+        });
   const study = await Study.open({
     storage,
     name: studyName,

@@ -13,8 +13,8 @@ export const DEMO_MODEL = fileURLToPath(new URL('../../../models/demo', import.m
 
 /** With no MODEL: a search short enough for a laptop CPU (the demo model needs no more). */
 const DEMO_DEFAULTS: Partial<RunSettings> = {
-  trials: 24,
-  startup_trials: 8,
+  trials: 8,
+  startup_trials: 4,
   // a 6-layer model decides to refuse early, below Heretic's ranges; refusal markers come first
   search_space: 'wide',
   max_response_tokens: 24,
@@ -39,7 +39,7 @@ const command = new Command('run')
   .description('find refusal directions, search ablation parameters, save the uncensored model')
   .argument(
     '[model]',
-    'Hugging Face model id or local folder (default: the bundled demo model, with --trials 24 --startup-trials 8 --search-space wide --max-response-tokens 24 --output demo-candor)',
+    'Hugging Face model id or local folder (default: the bundled demo model, with --trials 8 --startup-trials 4 --search-space wide --max-response-tokens 24 --output demo-candor)',
   )
   .option('--config <file>', 'settings file (default: ./candor.toml if present)');
 for (const s of SETTINGS) command.addOption(settingOption(s));

@@ -20,7 +20,7 @@ import { pythonJsonDumps } from '../model/python-json.js';
 import { type TensorSource, tensorByteLength, writeSafetensors } from '../model/safetensors.js';
 import { SAFETENSORS_INDEX_NAME } from '../model/safetensors-shards.js';
 import { type EditedTensorNames, editedTensorNames } from './edited-tensors.js';
-import { modelCard } from './model-card.js';
+import { type ModelCardInfo, modelCard } from './model-card.js';
 import { writeFolder } from './output-folder.js';
 
 export interface ExportOptions {
@@ -84,6 +84,25 @@ function bakedProducers(
     producers.set(name, async () => bakeEmbedding(name, await checkpoint.read(name), edit));
   }
   return producers;
+}
+
+/** candor-plan.json and the model card (README.md), shared by model and adapter exports. */
+export async function writePlanAndCard(
+  dir: string,
+  opts: ExportOptions,
+  card: Pick<ModelCardInfo, 'kind' | 'notes' | 'lora'>,
+): Promise<void> {
+  const { plan, provenance, metrics } = opts;
+  const planJson = planToJson(plan, { provenance, metrics });
+  await writeFile(join(dir, 'candor-plan.json'), `${JSON.stringify(planJson)}\n`);
+  const info = {
+    sourceModel: opts.sourceModel,
+    sourceOnHub: opts.sourceOnHub,
+    plan,
+    metrics,
+    provenance,
+  };
+  await writeFile(join(dir, 'README.md'), modelCard({ ...info, ...card }));
 }
 
 /** Write the baked model folder; returns notes for the log (e.g. untied embeddings). */
@@ -152,20 +171,7 @@ export async function exportHfFolder(opts: ExportOptions): Promise<{ notes: stri
         const from = join(opts.modelDir, name);
         if ((await stat(from)).isFile()) await copyFile(from, join(dir, name));
       }
-      const planJson = planToJson(plan, { provenance: opts.provenance, metrics: opts.metrics });
-      await writeFile(join(dir, 'candor-plan.json'), `${JSON.stringify(planJson)}\n`);
-      await writeFile(
-        join(dir, 'README.md'),
-        modelCard({
-          sourceModel: opts.sourceModel,
-          sourceOnHub: opts.sourceOnHub,
-          plan,
-          metrics: opts.metrics,
-          provenance: opts.provenance,
-          kind: 'model',
-          notes,
-        }),
-      );
+      await writePlanAndCard(dir, opts, { kind: 'model', notes });
     });
   } finally {
     await checkpoint.close();

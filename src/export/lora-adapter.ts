@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { embeddingLoraFactors, type LoraFactors, writerLoraFactors } from '../ablate/lora.js';
 import type { ComponentEdit } from '../ablate/plan.js';
-import { checkPlanFitsModel, planToJson } from '../ablate/plan-io.js';
+import { checkPlanFitsModel } from '../ablate/plan-io.js';
 import type { HostTensor } from '../backend/backend.js';
 import { hostToF32 } from '../backend/cpu/dtype.js';
 import { openCheckpoint } from '../model/checkpoint.js';
@@ -15,8 +15,7 @@ import { readModelConfig } from '../model/config.js';
 import { pythonJsonDumps } from '../model/python-json.js';
 import { type TensorSource, writeSafetensors } from '../model/safetensors.js';
 import { editedTensorNames, moduleOf } from './edited-tensors.js';
-import type { ExportOptions } from './hf-folder.js';
-import { modelCard } from './model-card.js';
+import { type ExportOptions, writePlanAndCard } from './hf-folder.js';
 import { writeFolder } from './output-folder.js';
 
 export const ADAPTER_CONFIG_NAME = 'adapter_config.json';
@@ -153,24 +152,14 @@ export async function exportLoraAdapter(opts: LoraExportOptions): Promise<LoraEx
       join(dir, ADAPTER_CONFIG_NAME),
       `${pythonJsonDumps(config, { indent: 2, sortKeys: true })}\n`,
     );
-    const planJson = planToJson(plan, { provenance: opts.provenance, metrics: opts.metrics });
-    await writeFile(join(dir, 'candor-plan.json'), `${JSON.stringify(planJson)}\n`);
-    await writeFile(
-      join(dir, 'README.md'),
-      modelCard({
-        sourceModel: opts.sourceModel,
-        sourceOnHub: opts.sourceOnHub,
-        plan,
-        metrics: opts.metrics,
-        provenance: opts.provenance,
-        kind: 'lora',
-        lora: {
-          rank: r,
-          maxRelativeError: Math.max(...relative),
-          meanRelativeError: relative.reduce((a, b) => a + b, 0) / relative.length,
-        },
-      }),
-    );
+    await writePlanAndCard(dir, opts, {
+      kind: 'lora',
+      lora: {
+        rank: r,
+        maxRelativeError: Math.max(...relative),
+        meanRelativeError: relative.reduce((a, b) => a + b, 0) / relative.length,
+      },
+    });
   });
   return { rank: r, errors };
 }

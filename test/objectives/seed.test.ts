@@ -3,37 +3,12 @@
 // llama fixture's export with seed 1 is pinned (Linux x64 only: like Heretic's lists, the bytes
 // are promised per platform, since floating point may differ elsewhere).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-
-const ENTRY = 'src/cli/entry.ts';
-
-function run(dir: string, model: string, extra: string[]): string {
-  const output = join(dir, 'out');
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      ENTRY,
-      'run',
-      model,
-      '--yes',
-      '--backend=cpu',
-      '--batch-size=8',
-      `--output=${output}`,
-      ...extra,
-    ],
-    { encoding: 'utf8' },
-  );
-  assert.equal(r.status, 0, r.stderr);
-  return output;
-}
+import { onPinnedPlatform, seededRun as run, shards } from './seeded-run.js';
 
 const FIXTURE_ARGS = [
   '--trials=3',
@@ -45,19 +20,6 @@ const FIXTURE_ARGS = [
   '--harmless-eval=harmless:eval[:6]',
   '--seed=1',
 ];
-
-/** sha256 of every safetensors file of an export folder */
-function shards(folder: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(folder).sort()) {
-    if (name.endsWith('.safetensors')) {
-      out[name] = createHash('sha256')
-        .update(readFileSync(join(folder, name)))
-        .digest('hex');
-    }
-  }
-  return out;
-}
 
 function params(sqlite: string): unknown[] {
   const db = new Database(sqlite, { readonly: true });
@@ -93,7 +55,7 @@ test('the same --seed proposes the same trials and exports identical bytes', () 
   assert.equal(pa.length, 3);
   assert.deepEqual(pa, params(join(b, 'out.candor-study.sqlite')));
   assert.deepEqual(shards(outA), shards(outB));
-  if (`${process.platform}-${process.arch}` === 'linux-x64') {
+  if (onPinnedPlatform) {
     assert.deepEqual(shards(outA), LLAMA_SEED_1, 'pinned export of the llama fixture, seed 1');
   }
   const other = run(mkdtempSync(join(tmpdir(), 'candor-seed-c-')), 'test/fixtures/models/llama', [
@@ -105,22 +67,4 @@ test('the same --seed proposes the same trials and exports identical bytes', () 
     pa,
     'another seed, other trials',
   );
-});
-
-// The demo model (models/demo) is trained separately; its pin is added once it is in the repo.
-test('demo model: --profile slop --seed 1 runs offline and reproduces', {
-  skip: existsSync('models/demo/config.json') ? false : 'models/demo is not in the repository yet',
-}, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'candor-demo-seed-'));
-  const args = ['--profile=slop', '--seed=1', '--trials=2', '--startup-trials=2'];
-  const first = run(dir, 'models/demo', args);
-  const second = run(mkdtempSync(join(tmpdir(), 'candor-demo-seed2-')), 'models/demo', args);
-  assert.deepEqual(shards(first), shards(second));
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', ENTRY, 'reproduce', join(first, 'reproduce.json')],
-    { encoding: 'utf8' },
-  );
-  assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.match(r.stdout, /tensors identical/);
 });

@@ -143,3 +143,18 @@ export function disposeAblation(backend: Backend, ablation: RuntimeAblation): vo
     free(l.mlp);
   }
 }
+
+/** `plan` compiled for `use` (null: the model as it is), its tensors freed afterwards. */
+export async function withAblation<T>(
+  backend: Backend,
+  weights: ModelWeights<Tensor>,
+  plan: AblationPlan | null,
+  use: (ablation: RuntimeAblation | null) => Promise<T>,
+): Promise<T> {
+  const ablation = plan ? await compileAblation(backend, weights, [plan]) : null;
+  try {
+    return await use(ablation);
+  } finally {
+    if (ablation) disposeAblation(backend, ablation);
+  }
+}

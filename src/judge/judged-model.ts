@@ -1,52 +1,12 @@
-// A model opened for judging (folder resolved locally or on the Hub, weights read lazily, its
-// tokenizer) and the passes `evaluate` and `detect` run on it: the chat encoding whose response
+// The passes `evaluate` and `detect` run on a loaded model: the chat encoding whose response
 // prefix is found as the run finds it, and full greedy responses, with an optional plan.
 
 import type { RuntimeAblation } from '../ablate/plan.js';
-import type { Backend } from '../backend/backend.js';
-import type { RunSettings } from '../config/settings.js';
-import { Engine } from '../engine/engine.js';
+import type { Engine } from '../engine/engine.js';
 import type { AblationChoice } from '../engine/types.js';
-import { type OpenModel, openModel } from '../model/open.js';
-import { resolveModelDir } from '../run/model-source.js';
 import { PromptEncoder } from '../run/prompts.js';
-import { type ChatTokenizer, loadTokenizer } from '../tokenize/tokenizer.js';
+import type { ChatTokenizer } from '../tokenize/tokenizer.js';
 import { findResponsePrefix } from './prefix.js';
-
-export interface OpenedModel {
-  /** the model as the user named it */
-  name: string;
-  model: OpenModel;
-  tokenizer: ChatTokenizer;
-}
-
-export async function openForJudging(
-  name: string,
-  s: Pick<RunSettings, 'token' | 'revision'>,
-): Promise<OpenedModel> {
-  const source = await resolveModelDir(name, s);
-  const model = await openModel(source.dir);
-  try {
-    return { name, model, tokenizer: await loadTokenizer(source.dir) };
-  } catch (e) {
-    await model.close();
-    throw e;
-  }
-}
-
-/** Loads the model's weights on `backend`, runs `use`, and frees the weights again. */
-export async function withEngine<T>(
-  backend: Backend,
-  opened: OpenedModel,
-  use: (engine: Engine) => Promise<T>,
-): Promise<T> {
-  const engine = await Engine.load(backend, opened.model);
-  try {
-    return await use(engine);
-  } finally {
-    engine.dispose();
-  }
-}
 
 export interface Responses {
   /** generated token ids per prompt, without the final EOS */

@@ -2,11 +2,9 @@
 // benchmarks scored as lm-evaluation-harness scores them, for the original and the edited model
 // (a plan applied at run time to the one loaded model, or a second model), with standard errors.
 
-import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { checkPlanFitsModel, readPlanFile } from '../../ablate/plan-io.js';
-import { compileAblation, disposeAblation } from '../../ablate/runtime.js';
+import { Command } from '@commander-js/extra-typings';
+import { withAblation } from '../../ablate/runtime.js';
 import type { Backend } from '../../backend/backend.js';
-import { BACKEND_CHOICES, selectBackend } from '../../backend/select.js';
 import {
   formatResultsTable,
   type MetricRow,
@@ -16,27 +14,20 @@ import {
 } from '../../benchmark/report.js';
 import { type ItemScores, type PreparedTask, prepareTask, scoreTask } from '../../benchmark/run.js';
 import { loadTask, type TaskDefinition } from '../../benchmark/task.js';
-import { resolveSettings } from '../../config/settings.js';
-import { Engine } from '../../engine/engine.js';
 import type { AblationChoice } from '../../engine/types.js';
-import { openModel } from '../../model/open.js';
-import { resolveModelDir } from '../../run/model-source.js';
-import { loadTokenizer } from '../../tokenize/tokenizer.js';
 import { startDashboard } from '../../ui/dashboard/server.js';
-
-function wholeNumber(flag: string, min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`${flag} ${value} must be a whole number ≥ ${min}`);
-    }
-    return n;
-  };
-}
-
-const log = (line: string): void => {
-  process.stderr.write(`${line}\n`);
-};
+import {
+  backendOption,
+  batchSizeOption,
+  commandSettings,
+  configOption,
+  log,
+  readPlanFor,
+  withBackend,
+  withEngine,
+  withNamedModel,
+} from '../model-options.js';
+import { wholeNumber } from '../parse.js';
 
 /** Scores every task on one model: without edit, and with `plan` when given. */
 async function scoreModel(
@@ -48,44 +39,35 @@ async function scoreModel(
   planPath: string | null,
   batchSize: number | undefined,
 ): Promise<{ tasks: PreparedTask[]; original: ItemScores[]; edited: ItemScores[] | null }> {
-  const source = await resolveModelDir(modelArg, settings);
-  const model = await openModel(source.dir);
-  const tokenizer = await loadTokenizer(source.dir);
-  let engine: Engine | null = null;
-  let ablation: AblationChoice | undefined;
-  try {
+  return withNamedModel(modelArg, settings, async (opened) => {
+    const { model, tokenizer } = opened;
     const tasks: PreparedTask[] = [];
     for (const def of defs) {
       tasks.push(await prepareTask(def, tokenizer, model.spec.eosTokenIds, prepare));
     }
-    engine = await Engine.load(backend, model);
-    if (planPath) {
-      const { plan } = await readPlanFile(planPath);
-      checkPlanFitsModel(plan, model.spec.numLayers, model.spec.hiddenSize, planPath);
-      ablation = { ablation: await compileAblation(backend, engine.weights, [plan]) };
-    }
-    const run = async (variant: string, choice: AblationChoice | undefined) => {
-      const out: ItemScores[] = [];
-      for (const task of tasks) {
-        log(`${task.def.name}: ${task.items.length} items, ${variant}`);
-        out.push(
-          await scoreTask(engine as Engine, tokenizer, task, {
-            ...(choice ? { ablation: choice } : {}),
-            ...(batchSize ? { batchSize } : {}),
-            onProgress: (done, total) => log(`${task.def.name} ${variant}: ${done}/${total}`),
-          }),
-        );
-      }
-      return out;
-    };
-    const original = await run(`${modelArg}`, undefined);
-    const edited = ablation ? await run(`${modelArg} + ${planPath}`, ablation) : null;
-    return { tasks, original, edited };
-  } finally {
-    if (ablation) disposeAblation(backend, ablation.ablation);
-    engine?.dispose();
-    await model.close();
-  }
+    return withEngine(backend, opened, async (engine) => {
+      const plan = planPath ? await readPlanFor(planPath, model.spec) : null;
+      const run = async (variant: string, choice: AblationChoice | undefined) => {
+        const out: ItemScores[] = [];
+        for (const task of tasks) {
+          log(`${task.def.name}: ${task.items.length} items, ${variant}`);
+          out.push(
+            await scoreTask(engine, tokenizer, task, {
+              ...(choice ? { ablation: choice } : {}),
+              ...(batchSize ? { batchSize } : {}),
+              onProgress: (done, total) => log(`${task.def.name} ${variant}: ${done}/${total}`),
+            }),
+          );
+        }
+        return out;
+      };
+      return withAblation(backend, engine.weights, plan, async (ablation) => {
+        const original = await run(`${modelArg}`, undefined);
+        const edited = ablation ? await run(`${modelArg} + ${planPath}`, { ablation }) : null;
+        return { tasks, original, edited };
+      });
+    });
+  });
 }
 
 export const command = new Command('benchmark')
@@ -106,30 +88,24 @@ export const command = new Command('benchmark')
   )
   .option('--limit <n>', 'score the first n items of each task only', wholeNumber('--limit', 1))
   .option('--seed <n>', 'seed of the few-shot draw', wholeNumber('--seed', 0), 1234)
-  .addOption(new Option('--backend <name>', 'where the models run').choices(BACKEND_CHOICES))
-  .option(
-    '--batch-size <n>',
-    'sequences run at once (default: chosen from memory)',
-    wholeNumber('--batch-size', 1),
-  )
+  .addOption(backendOption('where the models run'))
+  .addOption(batchSizeOption('sequences run at once (default: chosen from memory)'))
   .option('--json', 'print the results as one JSON object', false)
   .option(
     '--dashboard-port <port>',
     'also show the results on a local dashboard (until Ctrl-C)',
     wholeNumber('--dashboard-port', 0),
   )
-  .option('--config <file>', 'settings file (default: ./candor.toml if present)')
+  .addOption(configOption())
   .action(async (modelArg, opts) => {
     if (opts.plan && opts.baseline) {
       throw new Error('benchmark: give --plan or --baseline, not both');
     }
     const flags: Record<string, unknown> = { backend: opts.backend };
-    const s = resolveSettings({ configPath: opts.config ?? null, env: process.env, flags });
+    const s = commandSettings(opts.config, flags);
     const defs = await Promise.all(opts.task.map(loadTask));
     const prepare = { limit: opts.limit ?? null, shots: opts.shots ?? null, seed: opts.seed };
-    const backend = await selectBackend(s.backend, log);
-    let rows: MetricRow[] = [];
-    try {
+    const rows: MetricRow[] = await withBackend(s.backend, async (backend) => {
       const first = await scoreModel(
         backend,
         opts.baseline ?? modelArg,
@@ -142,12 +118,10 @@ export const command = new Command('benchmark')
       const edited = opts.baseline
         ? (await scoreModel(backend, modelArg, s, defs, prepare, null, opts.batchSize)).original
         : first.edited;
-      rows = first.tasks.flatMap((task, i) =>
+      return first.tasks.flatMap((task, i) =>
         metricRows(task.def.name, first.original[i], edited ? edited[i] : null),
       );
-    } finally {
-      backend.destroy();
-    }
+    });
     const original = opts.baseline ?? modelArg;
     const editedName = opts.baseline ? modelArg : (opts.plan ?? null);
     if (opts.json) {

@@ -2,14 +2,11 @@
 // applied at run time) in the terminal, greedy or sampled, with streamed replies.
 
 import { Command, Option } from '@commander-js/extra-typings';
-import { checkPlanFitsModel, readPlanFile } from '../../ablate/plan-io.js';
 import { compileAblation } from '../../ablate/runtime.js';
 import { BACKEND_CHOICES, selectBackend } from '../../backend/select.js';
 import { Engine } from '../../engine/engine.js';
-import { openModel } from '../../model/open.js';
-import { resolveModelDir } from '../../run/model-source.js';
-import { loadTokenizer } from '../../tokenize/tokenizer.js';
 import { chatLoop } from '../../ui/chat.js';
+import { openNamedModel, readPlanFor } from '../model-options.js';
 import { numberIn } from '../parse.js';
 
 export const command = new Command('chat')
@@ -40,11 +37,11 @@ export const command = new Command('chat')
       .default('auto' as const),
   )
   .action(async (modelArg, opts) => {
-    const source = await resolveModelDir(modelArg, { token: opts.token ?? null, revision: 'main' });
-    const model = await openModel(source.dir);
-    const tokenizer = await loadTokenizer(source.dir);
-    const plan = opts.plan ? (await readPlanFile(opts.plan)).plan : null;
-    if (plan) checkPlanFitsModel(plan, model.spec.numLayers, model.spec.hiddenSize, opts.plan!);
+    const { model, tokenizer } = await openNamedModel(modelArg, {
+      token: opts.token ?? null,
+      revision: 'main',
+    });
+    const plan = opts.plan ? await readPlanFor(opts.plan, model.spec) : null;
     const backend = await selectBackend(opts.backend);
     const engine = await Engine.load(backend, model);
     await model.close();

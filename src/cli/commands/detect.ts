@@ -2,20 +2,25 @@
 // harmless ones as a control) are sorted into refusal categories, overall and per topic, and a
 // verdict names the remedy: ablation for a refusing model, preference tuning for a biased one.
 
-import { Command, Option } from '@commander-js/extra-typings';
-import { BACKEND_CHOICES, selectBackend } from '../../backend/select.js';
-import { resolveSettings } from '../../config/settings.js';
+import { Command } from '@commander-js/extra-typings';
 import { loadPrompts, type Prompt } from '../../data/prompts.js';
 import { RefusalCategorizer } from '../../judge/categories.js';
 import { diagnose, formatDiagnosis } from '../../judge/detect.js';
-import {
-  greedyResponses,
-  judgingEncoder,
-  openForJudging,
-  withEngine,
-} from '../../judge/judged-model.js';
+import { greedyResponses, judgingEncoder } from '../../judge/judged-model.js';
 import { RefusalMarkers } from '../../judge/markers.js';
 import { judgeResponses } from '../../judge/verdicts.js';
+import {
+  backendOption,
+  batchSizeOption,
+  commandSettings,
+  configOption,
+  log,
+  maxNewTokensOption,
+  systemPromptOption,
+  withBackend,
+  withEngine,
+  withNamedModel,
+} from '../model-options.js';
 import { wholeNumber } from '../parse.js';
 
 export const command = new Command('detect')
@@ -26,23 +31,12 @@ export const command = new Command('detect')
     'censored prompts, with "topic" (and "facts") where known (default: censored-topics:eval)',
   )
   .option('--harmless <spec>', 'control prompts a model should answer (default: harmless:eval)')
-  .option(
-    '--system-prompt <text>',
-    'system prompt of every conversation (default: the run setting)',
-  )
-  .option(
-    '--max-new-tokens <n>',
-    'most tokens per response (default: the run setting max_response_tokens, 100)',
-    wholeNumber('--max-new-tokens', 1),
-  )
+  .addOption(systemPromptOption('system prompt of every conversation (default: the run setting)'))
+  .addOption(maxNewTokensOption())
   .option('--examples <n>', 'example responses shown per category', wholeNumber('--examples', 0), 2)
-  .addOption(new Option('--backend <name>', 'where the model runs').choices(BACKEND_CHOICES))
-  .option(
-    '--batch-size <n>',
-    'prompts run at once (default: chosen from memory)',
-    wholeNumber('--batch-size', 1),
-  )
-  .option('--config <file>', 'settings file (default: ./candor.toml if present)')
+  .addOption(backendOption())
+  .addOption(batchSizeOption())
+  .addOption(configOption())
   .option('--json', 'print the diagnosis as one JSON object', false)
   .action(async (modelArg, opts) => {
     const flags: Record<string, unknown> = {
@@ -52,16 +46,12 @@ export const command = new Command('detect')
       max_response_tokens: opts.maxNewTokens,
       backend: opts.backend,
     };
-    const s = resolveSettings({ configPath: opts.config ?? null, env: process.env, flags });
-    const log = (line: string): void => {
-      process.stderr.write(`${line}\n`);
-    };
+    const s = commandSettings(opts.config, flags);
     const judges = {
       markers: new RefusalMarkers({ markers: s.refusal_markers }),
       categorizer: new RefusalCategorizer(),
     };
-    const model = await openForJudging(modelArg, s);
-    try {
+    await withNamedModel(modelArg, s, async (model) => {
       const [censored, harmless]: Prompt[][] = await Promise.all([
         loadPrompts(s.harmful_eval),
         loadPrompts(s.harmless_eval),
@@ -69,15 +59,14 @@ export const command = new Command('detect')
       log(
         `${modelArg}: ${censored.length} censored prompts (${s.harmful_eval}), ${harmless.length} harmless (${s.harmless_eval})`,
       );
-      const backend = await selectBackend(s.backend, log);
-      try {
-        const run = {
-          maxNewTokens: s.max_response_tokens,
-          batchSize: opts.batchSize,
-          ablation: null,
-        };
-        const texts = [censored.map((p) => p.text), harmless.map((p) => p.text)];
-        const { prefix, answers, control } = await withEngine(backend, model, async (engine) => {
+      const run = {
+        maxNewTokens: s.max_response_tokens,
+        batchSize: opts.batchSize,
+        ablation: null,
+      };
+      const texts = [censored.map((p) => p.text), harmless.map((p) => p.text)];
+      const { prefix, answers, control } = await withBackend(s.backend, (backend) =>
+        withEngine(backend, model, async (engine) => {
           const { encoder, prefix } = await judgingEncoder(
             engine,
             model.tokenizer,
@@ -101,27 +90,23 @@ export const command = new Command('detect')
             run,
           );
           return { prefix, answers, control };
-        });
-        const diagnosis = diagnose(
-          judgeResponses(censored, answers.texts, judges),
-          judgeResponses(harmless, control.texts, judges),
-          { examples: opts.examples },
-        );
-        const header = {
-          model: modelArg,
-          prompts: s.harmful_eval,
-          harmless: s.harmless_eval,
-          response_prefix: prefix,
-        };
-        process.stdout.write(
-          opts.json
-            ? `${JSON.stringify({ ...header, ...diagnosis })}\n`
-            : `censorship diagnosis of ${modelArg} (${diagnosis.total} prompts from ${s.harmful_eval})\n\n${formatDiagnosis(diagnosis)}\n`,
-        );
-      } finally {
-        backend.destroy();
-      }
-    } finally {
-      await model.model.close();
-    }
+        }),
+      );
+      const diagnosis = diagnose(
+        judgeResponses(censored, answers.texts, judges),
+        judgeResponses(harmless, control.texts, judges),
+        { examples: opts.examples },
+      );
+      const header = {
+        model: modelArg,
+        prompts: s.harmful_eval,
+        harmless: s.harmless_eval,
+        response_prefix: prefix,
+      };
+      process.stdout.write(
+        opts.json
+          ? `${JSON.stringify({ ...header, ...diagnosis })}\n`
+          : `censorship diagnosis of ${modelArg} (${diagnosis.total} prompts from ${s.harmful_eval})\n\n${formatDiagnosis(diagnosis)}\n`,
+      );
+    });
   });

@@ -2,11 +2,10 @@
 // categories) on harmful prompts, KL to the baseline on harmless prompts, and removal rate,
 // coherence and informativeness against it; how two published models are compared.
 
-import { Command, Option } from '@commander-js/extra-typings';
+import { Command } from '@commander-js/extra-typings';
 import type { AblationPlan } from '../../ablate/plan.js';
 import { checkPlanFitsModel, readPlanFile } from '../../ablate/plan-io.js';
-import { compileAblation, disposeAblation } from '../../ablate/runtime.js';
-import { BACKEND_CHOICES, selectBackend } from '../../backend/select.js';
+import { withAblation } from '../../ablate/runtime.js';
 import { loadPrompts, type Prompt, parsePromptSetSpec } from '../../data/prompts.js';
 import type { Engine } from '../../engine/engine.js';
 import { RefusalCategorizer } from '../../judge/categories.js';
@@ -15,10 +14,7 @@ import {
   ablationChoice,
   greedyResponses,
   judgingEncoder,
-  type OpenedModel,
-  openForJudging,
   type Responses,
-  withEngine,
 } from '../../judge/judged-model.js';
 import { klDivergenceRows } from '../../judge/kl.js';
 import { RefusalMarkers } from '../../judge/markers.js';
@@ -26,7 +22,18 @@ import { judgeResponses } from '../../judge/verdicts.js';
 import { checkSameVocabulary } from '../../judge/vocabulary.js';
 import { ObjectiveSession } from '../../objectives/session.js';
 import { resolveProfiledSettings } from '../../profile/profile.js';
-import { wholeNumber } from '../parse.js';
+import {
+  backendOption,
+  batchSizeOption,
+  configOption,
+  log,
+  maxNewTokensOption,
+  type OpenedModel,
+  openNamedModel,
+  systemPromptOption,
+  withBackend,
+  withEngine,
+} from '../model-options.js';
 
 /** What the baseline contributes, on its own engine or on the model's without the plan. */
 interface BaselinePass {
@@ -74,9 +81,7 @@ async function evaluatedPass(
   run: { maxNewTokens: number; batchSize?: number },
   log: (line: string) => void,
 ): Promise<EvaluatedPass> {
-  const { backend } = engine;
-  const ablation = plan ? await compileAblation(backend, engine.weights, [plan]) : null;
-  try {
+  return withAblation(engine.backend, engine.weights, plan, async (ablation) => {
     const { encoder, prefix } = await judgingEncoder(
       engine,
       model.tokenizer,
@@ -112,9 +117,7 @@ async function evaluatedPass(
       );
     }
     return { responsePrefix: prefix, harmfulIds, harmlessIds, responses, firstToken, withoutPlan };
-  } finally {
-    if (ablation) disposeAblation(backend, ablation);
-  }
+  });
 }
 
 export const command = new Command('evaluate')
@@ -135,26 +138,15 @@ export const command = new Command('evaluate')
     '--harmless <spec>',
     'prompts on which KL divergence is measured (default: harmless:eval)',
   )
-  .option(
-    '--system-prompt <text>',
-    'system prompt of every conversation (default: the run setting)',
-  )
-  .option(
-    '--max-new-tokens <n>',
-    'most tokens per response (default: the run setting max_response_tokens, 100)',
-    wholeNumber('--max-new-tokens', 1),
-  )
-  .addOption(new Option('--backend <name>', 'where the models run').choices(BACKEND_CHOICES))
-  .option(
-    '--batch-size <n>',
-    'prompts run at once (default: chosen from memory)',
-    wholeNumber('--batch-size', 1),
-  )
+  .addOption(systemPromptOption('system prompt of every conversation (default: the run setting)'))
+  .addOption(maxNewTokensOption())
+  .addOption(backendOption('where the models run'))
+  .addOption(batchSizeOption())
   .option(
     '--profile <name>',
     'behaviour profile (built-in name or .toml file): its judge, evaluation sets and objectives (default: the run setting)',
   )
-  .option('--config <file>', 'settings file (default: ./candor.toml if present)')
+  .addOption(configOption())
   .option('--json', 'print the report as one JSON object, responses included', false)
   .action(async (modelArg, opts) => {
     // the run's settings give the defaults, so evaluate judges as the run did
@@ -173,9 +165,6 @@ export const command = new Command('evaluate')
     });
     // a profile's objectives load before any model: unknown names and bad modules fail at once
     const objectives = profile.objectives ? await ObjectiveSession.load(profile.objectives) : null;
-    const log = (line: string): void => {
-      process.stderr.write(`${line}\n`);
-    };
     const plan: AblationPlan | null = opts.plan ? (await readPlanFile(opts.plan)).plan : null;
     const judges = {
       markers: new RefusalMarkers({ markers: s.refusal_markers }),
@@ -185,9 +174,9 @@ export const command = new Command('evaluate')
 
     const opened: OpenedModel[] = [];
     try {
-      const model = await openForJudging(modelArg, s);
+      const model = await openNamedModel(modelArg, s);
       opened.push(model);
-      const reference = opts.baseline ? await openForJudging(opts.baseline, s) : null;
+      const reference = opts.baseline ? await openNamedModel(opts.baseline, s) : null;
       if (reference) {
         opened.push(reference);
         checkSameVocabulary(
@@ -210,8 +199,7 @@ export const command = new Command('evaluate')
         `${modelArg}${opts.plan ? ` + ${opts.plan}` : ''}: ${harmful.length} harmful prompts (${s.harmful_eval}), ${harmless.length} harmless (${s.harmless_eval})`,
       );
 
-      const backend = await selectBackend(s.backend, log);
-      try {
+      await withBackend(s.backend, async (backend) => {
         const texts = {
           harmful: harmful.map((p) => p.text),
           harmless: harmless.map((p) => p.text),
@@ -254,9 +242,8 @@ export const command = new Command('evaluate')
           );
           const decode = (ids: readonly number[]) =>
             model.tokenizer.decode([...ids], { skipSpecialTokens: true });
-          objectiveValues = await withEngine(backend, model, async (engine) => {
-            const ablation = plan ? await compileAblation(backend, engine.weights, [plan]) : null;
-            try {
+          objectiveValues = await withEngine(backend, model, (engine) =>
+            withAblation(backend, engine.weights, plan, async (ablation) => {
               await objectives.init({
                 prompts: { behaviour: harmful, baseline: harmless },
                 encoded: { behaviour: evaluated.harmfulIds, baseline: evaluated.harmlessIds },
@@ -274,10 +261,8 @@ export const command = new Command('evaluate')
                 ablation: ablationChoice(ablation),
               });
               return objectives.named(values);
-            } finally {
-              if (ablation) disposeAblation(backend, ablation);
-            }
-          });
+            }),
+          );
         }
 
         const report = evaluationReport({
@@ -299,9 +284,7 @@ export const command = new Command('evaluate')
         process.stdout.write(
           opts.json ? `${JSON.stringify(report)}\n` : `${formatEvaluation(report)}\n`,
         );
-      } finally {
-        backend.destroy();
-      }
+      });
     } finally {
       for (const o of opened) await o.model.close();
     }

@@ -3,7 +3,7 @@
 // row's text), and per choice a (context, continuation) text pair, or one generation prompt.
 
 import type { DataRecord } from '../data/records.js';
-import { Rng } from '../optimize/random.js';
+import { Rng } from '../util/random.js';
 import type { TaskDefinition } from './task.js';
 import { renderList, renderText } from './template.js';
 

@@ -2,7 +2,7 @@
 // temperature, then nucleus (top-p) truncation as transformers' TopPLogitsWarper, then a draw
 // from the prompt's own seeded stream, so a prompt's text does not depend on its batch.
 
-import type { Rng } from '../optimize/random.js';
+import type { Rng } from '../util/random.js';
 import type { Sampling } from './types.js';
 
 export function checkSampling(s: Sampling): void {

@@ -3,8 +3,8 @@
 // truncated to the axis (discrete values integrate over their cell); categorical axes use a
 // distribution peaked at the observed choice. Bandwidth: Scott-like rule, clipped ("magic clip").
 
+import type { Rng } from '../util/random.js';
 import { logNdtrDiff, logNormalPdf, truncatedNormalQuantile } from './normal.js';
-import type { Rng } from './random.js';
 import type { Axis, Params } from './space.js';
 
 export interface ParzenSettings {

@@ -2,7 +2,7 @@
 // the "model space" the Parzen estimators work in (log taken, discrete cells widened by half a
 // step), uniform random sampling, and Heretic's search space (plus Candor's opt-in extensions).
 
-import type { Rng } from './random.js';
+import type { Rng } from '../util/random.js';
 
 export interface FloatParam {
   kind: 'float';

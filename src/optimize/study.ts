@@ -5,8 +5,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { Rng } from '../util/random.js';
 import { checkObjectives, lossVector, type Objective, paretoFrontIndices } from './pareto.js';
-import { Rng } from './random.js';
 import { type Axis, checkParams, type Params, type SearchSpace, spaceAxes } from './space.js';
 import { isPostgresUrl, openSqlDriver, type SqlDriver } from './sql-driver.js';
 import { type StudyJson, studyCsv, studyJson } from './study-export.js';

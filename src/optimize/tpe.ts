@@ -4,6 +4,7 @@
 // estimator to each, and propose the candidate from the good one maximising l(x)/g(x).
 // Running trials count as bad ("constant liar"), so parallel workers spread out.
 
+import type { Rng } from '../util/random.js';
 import {
   greedyHypervolumeSubset,
   hypervolumeContributions,
@@ -11,7 +12,6 @@ import {
 } from './hypervolume.js';
 import { lossVector, nondominatedRanks, type Objective } from './pareto.js';
 import { decodeParams, encodeParams, ParzenEstimator, type ParzenSettings } from './parzen.js';
-import type { Rng } from './random.js';
 import { type Axis, type Params, sampleUniform } from './space.js';
 
 export interface TpeSettings extends ParzenSettings {

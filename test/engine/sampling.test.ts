@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkSampling, nucleusDistribution, sampleToken } from '../../src/engine/sampling.js';
-import { Rng } from '../../src/optimize/random.js';
+import { Rng } from '../../src/util/random.js';
 import { assertClose } from '../backend/cpu/approx.js';
 
 // logits ln[1, 2, 3, 4] → softmax [0.1, 0.2, 0.3, 0.4]

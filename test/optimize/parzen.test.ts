@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodeParams, ParzenEstimator } from '../../src/optimize/parzen.js';
-import { Rng } from '../../src/optimize/random.js';
 import { spaceAxes } from '../../src/optimize/space.js';
+import { Rng } from '../../src/util/random.js';
 
 const noClip = { considerPrior: false, priorWeight: 1, considerMagicClip: false };
 

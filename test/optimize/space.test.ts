@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng } from '../../src/optimize/random.js';
 import {
   checkParams,
   hereticSearchSpace,
@@ -8,6 +7,7 @@ import {
   sampleUniform,
   spaceAxes,
 } from '../../src/optimize/space.js';
+import { Rng } from '../../src/util/random.js';
 
 test('errors name the parameter and the fix', () => {
   assert.throws(() => spaceAxes({}), /search space is empty/);

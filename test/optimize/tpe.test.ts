@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hypervolume } from '../../src/optimize/hypervolume.js';
 import type { Objective } from '../../src/optimize/pareto.js';
-import { Rng } from '../../src/optimize/random.js';
 import { type Params, sampleUniform, spaceAxes } from '../../src/optimize/space.js';
 import {
   defaultWeights,
@@ -13,6 +12,7 @@ import {
   splitGood,
   tpeSettings,
 } from '../../src/optimize/tpe.js';
+import { Rng } from '../../src/util/random.js';
 
 const both: Objective[] = [
   { name: 'f1', direction: 'minimize' },

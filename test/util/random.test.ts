@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng } from '../../src/optimize/random.js';
+import { Rng } from '../../src/util/random.js';
 
 test('xoshiro128** from state [1, 2, 3, 4] gives the reference outputs', () => {
   // By hand from the reference C code: result = rotl(s1 * 5, 7) * 9.

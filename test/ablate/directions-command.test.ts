@@ -3,7 +3,6 @@
 // engine, the table goes to stdout, and an existing output is kept without --force.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,17 +12,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { openModel } from '../../src/model/open.js';
 import { PromptEncoder } from '../../src/run/prompts.js';
 import { loadTokenizer } from '../../src/tokenize/tokenizer.js';
-
-const RUNNER = `import('./src/cli/main.ts').then((m) => m.main(process.argv.slice(1))).then(
-  (code) => { process.exitCode = code; },
-  (err) => { process.stderr.write('candor: ' + err.message + '\\n'); process.exitCode = 1; });`;
-
-function candor(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', RUNNER, ...args], {
-    encoding: 'utf8',
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { candor } from '../helpers/cli.js';
 
 const MODEL = 'test/fixtures/models/llama'; // 3 layers, C = 64
 const dir = mkdtempSync(join(tmpdir(), 'candor-directions-'));
@@ -74,7 +63,7 @@ test('directions.json holds normalise(mean harmful − mean harmless) per state,
     '--output',
     output,
   ]);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   const json = JSON.parse(readFileSync(output, 'utf8'));
   assert.equal(json.format, 'candor-directions');
   assert.deepEqual(json.prompts, { harmful: 4, harmless: 4 });
@@ -99,7 +88,7 @@ test('directions.json holds normalise(mean harmful − mean harmless) per state,
   assert.match(r.stderr, /4 harmful .* 4 harmless/);
 
   const again = candor([...args, '--backend', 'cpu', '--output', output]);
-  assert.equal(again.status, 1);
+  assert.equal(again.code, 1);
   assert.match(again.stderr, /already exists; pass --force/);
 });
 
@@ -121,7 +110,7 @@ test('--method projected: each direction is orthogonal to the harmless mean', ()
     '--output',
     output,
   ]);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   const json = JSON.parse(readFileSync(output, 'utf8'));
   assert.equal(json.method, 'projected');
   assert.equal(json.winsorize, 0.9);

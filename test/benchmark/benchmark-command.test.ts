@@ -3,7 +3,6 @@
 // goldens; --baseline with the same model gives zero differences; one-line errors.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,17 +10,7 @@ import { test } from 'node:test';
 import { planToJson } from '../../src/ablate/plan-io.js';
 import type { ResultsJson } from '../../src/benchmark/report.js';
 import { randomPlan } from '../export/plans.js';
-
-const RUNNER = `import('./src/cli/main.ts').then((m) => m.main(process.argv.slice(1))).then(
-  (code) => { process.exitCode = code; },
-  (err) => { process.stderr.write('candor: ' + err.message + '\\n'); process.exitCode = 1; });`;
-
-function candor(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', RUNNER, ...args], {
-    encoding: 'utf8',
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { candor } from '../helpers/cli.js';
 
 const MODEL = 'test/fixtures/models/llama';
 const TASKS = ['test/benchmark/fixtures/arc_fixture.json', 'test/benchmark/fixtures/plain.jsonl'];
@@ -46,7 +35,7 @@ test('--plan: original and edited from one load, JSON per task with acc, acc_nor
     'cpu',
     '--json',
   ]);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   const json = JSON.parse(r.stdout) as ResultsJson;
   assert.equal(json.edited, planPath);
   for (const name of ['arc_fixture', 'plain']) {
@@ -78,7 +67,7 @@ test('table: original, edited and difference with standard errors', () => {
     '--backend',
     'cpu',
   ]);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /task\s+metric\s+n\s+original\s+edited\s+edited - original/);
   assert.match(
     r.stdout,
@@ -98,7 +87,7 @@ test('--baseline with the same model: zero difference; errors are one line', () 
     'cpu',
     '--json',
   ]);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   const t = (JSON.parse(r.stdout) as ResultsJson).tasks.plain;
   assert.deepEqual(t.difference, { acc: 0, acc_stderr: 0, acc_norm: 0, acc_norm_stderr: 0 });
   const both = candor([
@@ -111,9 +100,9 @@ test('--baseline with the same model: zero difference; errors are one line', () 
     '--task',
     TASKS[1],
   ]);
-  assert.notEqual(both.status, 0);
+  assert.notEqual(both.code, 0);
   assert.match(both.stderr, /give --plan or --baseline, not both/);
   const missing = candor(['benchmark', MODEL, '--task', 'nope.json', '--backend', 'cpu']);
-  assert.notEqual(missing.status, 0);
+  assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /task "nope\.json": no such definition/);
 });

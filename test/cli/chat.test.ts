@@ -1,10 +1,10 @@
 // `candor chat` through a pipe: the first reply is transformers' greedy continuation of the
 // same conversation (golden), /reset forgets it, /quit ends the session.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { loadTokenizer } from '../../src/tokenize/tokenizer.js';
+import { candor } from '../helpers/cli.js';
 
 const FIXTURE = 'test/fixtures/models/llama';
 
@@ -13,24 +13,10 @@ test('chat replies with the greedy continuation, resets and quits', async () => 
   const short = golden.cases.find((c: { name: string }) => c.name === 'short');
   const tokenizer = await loadTokenizer(FIXTURE);
   const expected = tokenizer.decode(short.greedy, { skipSpecialTokens: true });
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/entry.ts',
-      'chat',
-      FIXTURE,
-      '--backend=cpu',
-      '--system-prompt=',
-      '--max-new-tokens=12',
-    ],
-    {
-      input: `${short.messages[0].content}\n/reset\n${short.messages[0].content}\n/quit\nnot read\n`,
-      encoding: 'utf8',
-    },
-  );
-  assert.equal(r.status, 0, r.stderr);
+  const r = candor(['chat', FIXTURE, '--backend=cpu', '--system-prompt=', '--max-new-tokens=12'], {
+    input: `${short.messages[0].content}\n/reset\n${short.messages[0].content}\n/quit\nnot read\n`,
+  });
+  assert.equal(r.code, 0, r.stderr);
   const replies = r.stdout.split('> ').slice(1);
   assert.equal(replies[0].trim(), expected.trim(), 'first reply = golden greedy continuation');
   assert.match(replies[1], /\(conversation reset\)/);

@@ -3,7 +3,6 @@
 // model, whose printed numbers must equal the judges' on the printed responses.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,17 +19,7 @@ import {
 } from '../../src/judge/detect.js';
 import { RefusalMarkers } from '../../src/judge/markers.js';
 import { type CategoryCounts, judgeResponses } from '../../src/judge/verdicts.js';
-
-const RUNNER = `import('./src/cli/main.ts').then((m) => m.main(process.argv.slice(1))).then(
-  (code) => { process.exitCode = code; },
-  (err) => { process.stderr.write('candor: ' + err.message + '\\n'); process.exitCode = 1; });`;
-
-function candor(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', RUNNER, ...args], {
-    encoding: 'utf8',
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { candor } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'candor-detect-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -175,7 +164,7 @@ test("candor detect --json on a fixture model: numbers are the judges' on its re
     config,
     '--json',
   ]);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trimEnd().split('\n').length, 1);
   const d = JSON.parse(r.stdout) as Diagnosis & { model: string; prompts: string };
   assert.equal(d.model, 'test/fixtures/models/llama');

@@ -4,7 +4,6 @@
 // zero-weight plan give KL 0 and removal rate 0, and errors are one line.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   mkdirSync,
@@ -32,10 +31,7 @@ import type { CategoryCounts } from '../../src/judge/verdicts.js';
 import { openModel } from '../../src/model/open.js';
 import { PromptEncoder } from '../../src/run/prompts.js';
 import { loadTokenizer } from '../../src/tokenize/tokenizer.js';
-
-const RUNNER = `import('./src/cli/main.ts').then((m) => m.main(process.argv.slice(1))).then(
-  (code) => { process.exitCode = code; },
-  (err) => { process.stderr.write('candor: ' + err.message + '\\n'); process.exitCode = 1; });`;
+import { candor } from '../helpers/cli.js';
 
 const LLAMA = 'test/fixtures/models/llama';
 const MISTRAL = 'test/fixtures/models/mistral';
@@ -52,32 +48,24 @@ const config = join(work, 'candor.toml');
 writeFileSync(config, `refusal_markers = ${JSON.stringify(MARKERS)}\n`);
 
 function evaluate(args: string[]): EvaluationReport {
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '-e',
-      RUNNER,
-      'evaluate',
-      ...args,
-      '--harmful',
-      HARMFUL,
-      '--harmless',
-      HARMLESS,
-      '--max-new-tokens',
-      String(TOKENS),
-      '--system-prompt',
-      SYSTEM,
-      '--backend',
-      'cpu',
-      '--config',
-      config,
-      '--json',
-    ],
-    { encoding: 'utf8' },
-  );
-  assert.equal(r.status, 0, r.stderr);
+  const r = candor([
+    'evaluate',
+    ...args,
+    '--harmful',
+    HARMFUL,
+    '--harmless',
+    HARMLESS,
+    '--max-new-tokens',
+    String(TOKENS),
+    '--system-prompt',
+    SYSTEM,
+    '--backend',
+    'cpu',
+    '--config',
+    config,
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
   assert.equal(lines.length, 1, 'one JSON object on stdout');
   return JSON.parse(lines[0]) as EvaluationReport;

@@ -3,25 +3,13 @@
 // JSON lines on stdout, progress on stderr, one-line errors.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../src/cli/main.js';
 import { loadTokenizer } from '../../src/tokenize/tokenizer.js';
-
-// what bin/candor.js does, on the TypeScript sources
-const RUNNER = `import('./src/cli/main.ts').then((m) => m.main(process.argv.slice(1))).then(
-  (code) => { process.exitCode = code; },
-  (err) => { process.stderr.write('candor: ' + err.message + '\\n'); process.exitCode = 1; });`;
-
-function candor(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', RUNNER, ...args], {
-    encoding: 'utf8',
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { candor } from '../helpers/cli.js';
 
 interface GoldenCase {
   name: string;
@@ -65,7 +53,7 @@ test('--prompt: the greedy response as one JSON line, progress on stderr', async
     'cpu',
     '--json',
   ]);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(
     r.stdout
       .trimEnd()
@@ -99,7 +87,7 @@ test('--prompts FILE.jsonl and FILE.txt: one response per prompt, in order, in b
       '1',
     ];
     const r = candor(args);
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(
       r.stdout
         .trimEnd()

@@ -1,40 +1,15 @@
 // `candor study`: the Pareto front as a table, the study as JSON and CSV, from the store alone.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { Study } from '../../src/optimize/study.js';
-
-function candor(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...args], {
-    encoding: 'utf8',
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { candor } from '../helpers/cli.js';
+import { finishTrial, openRunLikeStudy } from '../helpers/study.js';
 
 test('candor study prints the front, JSON and CSV', async () => {
-  const storage = join(mkdtempSync(join(tmpdir(), 'candor-study-')), 's.candor-study.sqlite');
-  const study = await Study.open({
-    storage,
-    name: 's',
-    objectives: [
-      { name: 'refusals', direction: 'minimize' },
-      { name: 'kl', direction: 'minimize' },
-    ],
-    space: { w: { kind: 'float', low: 0, high: 1 } },
-    seed: 2,
-  });
+  const { study, storage } = await openRunLikeStudy('s', 2);
   // (3, 0.1) and (1, 0.5) are both optimal; (4, 0.6) is dominated by both
-  for (const values of [
-    [3, 0.1],
-    [4, 0.6],
-    [1, 0.5],
-  ]) {
-    const trial = await study.ask();
-    await study.tell(trial!.number, values);
-  }
+  await finishTrial(study, [3, 0.1]);
+  await finishTrial(study, [4, 0.6]);
+  await finishTrial(study, [1, 0.5]);
   await study.close();
 
   const table = candor(['study', storage]);

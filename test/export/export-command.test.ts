@@ -2,24 +2,13 @@
 // plan.json, the reported LoRA error, and one-line errors that name the file and the fix.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { planToJson } from '../../src/ablate/plan-io.js';
+import { candor } from '../helpers/cli.js';
 import { randomPlan } from './plans.js';
-
-const RUNNER = `import('./src/cli/main.ts').then((m) => m.main(process.argv.slice(1))).then(
-  (code) => { process.exitCode = code; },
-  (err) => { process.stderr.write('candor: ' + err.message + '\\n'); process.exitCode = 1; });`;
-
-function candor(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', RUNNER, ...args], {
-    encoding: 'utf8',
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const MODEL = 'test/fixtures/models/mistral'; // 2 layers, C = 64, f16
 const dir = mkdtempSync(join(tmpdir(), 'candor-export-cli-'));
@@ -36,7 +25,7 @@ writeFileSync(
 test('--format model writes the folder and prints its path', () => {
   const output = join(dir, 'baked');
   const r = candor(['export', MODEL, '--plan', join(dir, 'full.json'), '--output', output]);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, `${output}\n`);
   assert.ok(existsSync(join(output, 'model.safetensors')));
   assert.match(
@@ -44,11 +33,10 @@ test('--format model writes the folder and prints its path', () => {
     /\| this model \| 7\/100 \| 0\.2000/,
   );
   const again = candor(['export', MODEL, '--plan', join(dir, 'full.json'), '--output', output]);
-  assert.equal(again.status, 1);
+  assert.equal(again.code, 1);
   assert.match(again.stderr, /^candor: .*baked already exists; pass --force/);
   assert.equal(
-    candor(['export', MODEL, '--plan', join(dir, 'full.json'), '--output', output, '--force'])
-      .status,
+    candor(['export', MODEL, '--plan', join(dir, 'full.json'), '--output', output, '--force']).code,
     0,
   );
 });
@@ -64,7 +52,7 @@ test('--format lora reports exactness (none) or the rank-k error (full)', () => 
     '--format',
     'lora',
   ]);
-  assert.equal(exact.status, 0, exact.stderr);
+  assert.equal(exact.code, 0, exact.stderr);
   assert.match(exact.stderr, /LoRA rank 1: exact/);
   const full = candor([
     'export',
@@ -78,7 +66,7 @@ test('--format lora reports exactness (none) or the rank-k error (full)', () => 
     '--rank',
     '2',
   ]);
-  assert.equal(full.status, 0, full.stderr);
+  assert.equal(full.code, 0, full.stderr);
   assert.match(
     full.stderr,
     /LoRA rank 2: relative Frobenius error max \d\.\d{3}e-\d+ \(model\.layers\.\d\.\w+\.\w+\), mean/,
@@ -92,7 +80,7 @@ test('errors are one line naming the file and the fix', () => {
     JSON.stringify({ format: 'candor-plan', version: 1, normalization: 'sideways' }),
   );
   const r = candor(['export', MODEL, '--plan', join(dir, 'bad.json'), '--output', join(dir, 'c')]);
-  assert.equal(r.status, 1);
+  assert.equal(r.code, 1);
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.match(r.stderr, /bad\.json: "normalization" is "sideways"; use one of none, pre, full/);
   const wrong = candor([

@@ -3,16 +3,13 @@
 // separation chart and one PCA plot per hidden state for the original and the edited model.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { planToJson } from '../../src/ablate/plan-io.js';
 import { randomPlan } from '../export/plans.js';
-
-// the entry script, not `node -e`: node would take a first argument `inspect` as its debugger
-const ENTRY = 'src/cli/entry.ts';
+import { candor } from '../helpers/cli.js';
 
 test('inspect with a plan writes the table and the plots', () => {
   const dir = mkdtempSync(join(tmpdir(), 'candor-inspect-'));
@@ -38,8 +35,8 @@ test('inspect with a plan writes the table and the plots', () => {
     '--harmless',
     'test/inspect/fixtures/harmless.txt',
   );
-  const r = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, ...args], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  const r = candor(args);
+  assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n');
   assert.match(
     lines[0],

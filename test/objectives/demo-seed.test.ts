@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { candor, onPinnedPlatform, PINNED_PLATFORM, seededRun, shards } from './seeded-run.js';
+import { candor } from '../helpers/cli.js';
+import { onPinnedPlatform, PINNED_PLATFORM, seededRun, shards } from './seeded-run.js';
 
 const DEMO_ARGS = [
   '--profile=slop',

@@ -1,24 +1,14 @@
-// Helpers shared by the seed and reproduction tests: the candor CLI in a child process, an
-// unattended seeded run on the CPU backend, and the sha256 of an export's safetensors files.
+// Helpers shared by the seed and reproduction tests: an unattended seeded run on the CPU
+// backend, and the sha256 of an export's safetensors files.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-const ENTRY = 'src/cli/entry.ts';
+import { candor } from '../helpers/cli.js';
 
 /** Pinned export hashes hold on this platform only: floating point may round otherwise elsewhere. */
 export const PINNED_PLATFORM = 'linux-x64';
 export const onPinnedPlatform = `${process.platform}-${process.arch}` === PINNED_PLATFORM;
-
-export function candor(argv: string[], env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, ...argv], {
-    encoding: 'utf8',
-    env,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** `candor run MODEL --yes --backend=cpu` into DIR/out (its study beside it); the output folder. */
 export function seededRun(
@@ -30,7 +20,7 @@ export function seededRun(
   const output = join(dir, 'out');
   const r = candor(
     ['run', model, '--yes', '--backend=cpu', '--batch-size=8', `--output=${output}`, ...extra],
-    env,
+    { env },
   );
   assert.equal(r.code, 0, r.stderr);
   return output;

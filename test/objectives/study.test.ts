@@ -3,42 +3,17 @@
 // (test/objectives/fixtures/length.ts, maximising the mean response length) changes the chosen
 // trial against the default objectives; bad objectives fail in one line naming them.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { candor, candorProcess, fixtureRunArgs } from '../helpers/cli.js';
 
-const ENTRY = 'src/cli/entry.ts';
 const FIXTURES = 'test/objectives/fixtures';
-const PROMPTS = [
-  '--harmful-prompts=censored-topics:train[:8]',
-  '--harmless-prompts=harmless:train[:8]',
-  '--harmful-eval=censored-topics:eval[:6]',
-  '--harmless-eval=harmless:eval[:6]',
-];
 
 function runArgs(output: string, trials: number, extra: string[] = []): string[] {
-  return [
-    'run',
-    'test/fixtures/models/llama',
-    `--trials=${trials}`,
-    '--startup-trials=3',
-    '--yes',
-    '--backend=cpu',
-    '--batch-size=8',
-    '--max-response-tokens=6',
-    ...PROMPTS,
-    '--seed=3',
-    `--output=${output}`,
-    ...extra,
-  ];
-}
-
-function candor(argv: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, ...argv], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return fixtureRunArgs(output, trials, { startupTrials: 3, extra });
 }
 
 interface StudyRow {
@@ -71,16 +46,9 @@ test('three objectives reach the study, the dashboard, reproduce.json and evalua
   const dir = mkdtempSync(join(tmpdir(), 'candor-obj3-'));
   const output = join(dir, 'llama-candor');
   const names = ['refusals', 'kl', 'keyword_rate:e'];
-  const child = spawn(process.execPath, [
-    '--import',
-    'tsx',
-    ENTRY,
-    ...runArgs(output, 4, [
-      `--profile=${FIXTURES}/three.toml`,
-      '--dashboard',
-      '--dashboard-port=0',
-    ]),
-  ]);
+  const child = candorProcess(
+    runArgs(output, 4, [`--profile=${FIXTURES}/three.toml`, '--dashboard', '--dashboard-port=0']),
+  );
   let stderr = '';
   let url: string | null = null;
   type State = {

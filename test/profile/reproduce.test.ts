@@ -3,38 +3,16 @@
 // every tensor identical; after tampering with the directions it reports the mismatch and names
 // the directions as the input that differs.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-
-const ENTRY = 'src/cli/entry.ts';
-
-function candor(argv: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, ...argv], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { candor, fixtureRunArgs } from '../helpers/cli.js';
 
 test('a saved model reproduces tensor for tensor; tampered directions are named', () => {
   const dir = mkdtempSync(join(tmpdir(), 'candor-repro-'));
   const output = join(dir, 'llama-candor');
-  const run = candor([
-    'run',
-    'test/fixtures/models/llama',
-    '--trials=2',
-    '--startup-trials=2',
-    '--yes',
-    '--backend=cpu',
-    '--batch-size=8',
-    '--max-response-tokens=6',
-    '--harmful-prompts=censored-topics:train[:8]',
-    '--harmless-prompts=harmless:train[:8]',
-    '--harmful-eval=censored-topics:eval[:6]',
-    '--harmless-eval=harmless:eval[:6]',
-    '--seed=3',
-    `--output=${output}`,
-  ]);
+  const run = candor(fixtureRunArgs(output, 2));
   assert.equal(run.code, 0, run.stderr);
   const file = join(output, 'reproduce.json');
   assert.ok(existsSync(join(output, 'directions.json')), 'directions saved beside the model');
@@ -55,7 +33,7 @@ test('a saved model reproduces tensor for tensor; tampered directions are named'
   assert.equal(same.code, 0, same.stderr + same.stdout);
   const tensors = Object.values(record.export.tensors).flatMap((t) => Object.keys(t as object));
   assert.match(same.stdout, new RegExp(`all ${tensors.length} tensors identical`));
-  assert.doesNotMatch(same.stdout, /DIFFERENT|input differs/);
+  assert.doesNotMatch(same.stdout, /DIFFERENT|inputs that differ/);
 
   // tamper: reverse every direction (still unit vectors, but pointing elsewhere)
   const directionsPath = join(output, 'directions.json');
@@ -64,11 +42,20 @@ test('a saved model reproduces tensor for tensor; tampered directions are named'
   writeFileSync(directionsPath, `${JSON.stringify(directions)}\n`);
   const tampered = candor(['reproduce', file]);
   assert.equal(tampered.code, 1, tampered.stderr + tampered.stdout);
+  // each differing tensor measured against the original beside reproduce.json
   assert.match(
     tampered.stdout,
-    /^DIFFERENT {2}model-\d+-of-00003\.safetensors:model\.layers\.\d+\./m,
+    /^DIFFERENT {2}model-\d+-of-00003\.safetensors:model\.layers\.\d+\.\S+ {2}max \|Δ\| /m,
   );
   assert.match(tampered.stdout, /tensors differ/);
-  assert.match(tampered.stdout, /input differs: directions: /);
-  assert.doesNotMatch(tampered.stdout, /input differs: (model files|settings|Candor version)/);
+  assert.match(tampered.stdout, /a real difference, not rounding noise/);
+  assert.match(tampered.stdout, /^cause: the blocking differences below/m);
+  // the directions are the one input that differs
+  assert.deepEqual(
+    tampered.stdout
+      .split('\n')
+      .filter((l) => /^ {2}(blocking|significant|minor) /.test(l))
+      .map((l) => l.split(':')[0].trim()),
+    ['blocking     directions'],
+  );
 });

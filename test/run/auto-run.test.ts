@@ -1,37 +1,11 @@
 // End to end: `candor run` on a fixture model, unattended; a second run of the same command
 // resumes the study instead of starting over; Ctrl-C stops cleanly and the next run resumes.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-
-const ENTRY = 'src/cli/entry.ts';
-
-function args(output: string, trials: number): string[] {
-  return [
-    'run',
-    'test/fixtures/models/llama',
-    `--trials=${trials}`,
-    '--startup-trials=2',
-    '--yes',
-    '--backend=cpu',
-    '--batch-size=8',
-    '--max-response-tokens=6',
-    '--harmful-prompts=censored-topics:train[:8]',
-    '--harmless-prompts=harmless:train[:8]',
-    '--harmful-eval=censored-topics:eval[:6]',
-    '--harmless-eval=harmless:eval[:6]',
-    '--seed=3',
-    `--output=${output}`,
-  ];
-}
-
-function candor(argv: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, ...argv], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { fixtureRunArgs as args, candor, candorProcess } from '../helpers/cli.js';
 
 test('unattended run saves the selected trial; the same command resumes the study', () => {
   const dir = mkdtempSync(join(tmpdir(), 'candor-run-'));
@@ -65,7 +39,7 @@ test('unattended run saves the selected trial; the same command resumes the stud
 test('Ctrl-C stops after the running trial; the next run resumes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'candor-int-'));
   const output = join(dir, 'llama-candor');
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args(output, 50)]);
+  const child = candorProcess(args(output, 50));
   let stderr = '';
   const code = await new Promise<number | null>((resolve) => {
     child.stderr.on('data', (d: Buffer) => {

@@ -1,50 +1,23 @@
 // `candor dashboard STUDY` in headless Chromium: it shows a study that another process writes,
 // with the kernel stored beside each trial, and picks up a newly finished trial by itself.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { Study } from '../../src/optimize/study.js';
+import { candorProcess } from '../helpers/cli.js';
+import { finishTrial, openRunLikeStudy } from '../helpers/study.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-
-async function finishTrial(study: Study, refusals: number, kl: number): Promise<void> {
-  const trial = await study.ask();
-  assert.ok(trial);
-  await study.tell(trial.number, [refusals, kl], {
-    userAttrs: { kernel: { attn: [0, 1, 0.5], mlp: [0, 0, 0.2] } },
-  });
-}
+const KERNEL = { kernel: { attn: [0, 1, 0.5], mlp: [0, 0, 0.2] } };
 
 test('candor dashboard shows a study and follows it live', {
   skip: !existsSync(CHROMIUM) && 'Debian chromium is not installed',
 }, async () => {
-  const storage = join(mkdtempSync(join(tmpdir(), 'candor-dash-')), 'fixture.candor-study.sqlite');
-  const study = await Study.open({
-    storage,
-    name: 'fixture',
-    objectives: [
-      { name: 'refusals', direction: 'minimize' },
-      { name: 'kl', direction: 'minimize' },
-    ],
-    space: { w: { kind: 'float', low: 0, high: 1 } },
-    seed: 1,
-  });
-  await finishTrial(study, 5, 0.1);
-  await finishTrial(study, 2, 0.4);
+  const { study, storage } = await openRunLikeStudy('fixture', 1);
+  await finishTrial(study, [5, 0.1], KERNEL);
+  await finishTrial(study, [2, 0.4], KERNEL);
 
-  const server = spawn(process.execPath, [
-    '--import',
-    'tsx',
-    'src/cli/entry.ts',
-    'dashboard',
-    storage,
-    '--port=0',
-    '--refresh=0.3',
-  ]);
+  const server = candorProcess(['dashboard', storage, '--port=0', '--refresh=0.3']);
   const url = await new Promise<string>((resolve, reject) => {
     server.stdout.on('data', (d: Buffer) => resolve(d.toString().trim()));
     server.on('exit', (code) => reject(new Error(`dashboard exited with ${code}`)));
@@ -62,7 +35,7 @@ test('candor dashboard shows a study and follows it live', {
       /trial 1/,
       'kernel of the fewest-refusals trial',
     );
-    await finishTrial(study, 0, 0.9);
+    await finishTrial(study, [0, 0.9], KERNEL);
     await page.waitForFunction(
       "document.querySelectorAll('#trials tr[data-trial]').length === 3",
       null,

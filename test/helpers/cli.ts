@@ -1,0 +1,50 @@
+// The candor CLI in a child process for the end-to-end tests (the entry script through tsx, not
+// `node -e`: node would take a first argument `inspect` as its debugger), and the short
+// unattended run on the llama fixture that several of them start from.
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+
+const ENTRY = 'src/cli/entry.ts';
+
+/** `candor ARGV` to its end: exit code and both streams. */
+export function candor(argv: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, ...argv], {
+    encoding: 'utf8',
+    ...opts,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `candor ARGV` running, for tests that read its output as it comes or interrupt it. */
+export function candorProcess(argv: string[]): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ['--import', 'tsx', ENTRY, ...argv]);
+}
+
+/** Small slices of the bundled prompt sets: enough for a run, quick on the fixture. */
+const FIXTURE_PROMPTS = [
+  '--harmful-prompts=censored-topics:train[:8]',
+  '--harmless-prompts=harmless:train[:8]',
+  '--harmful-eval=censored-topics:eval[:6]',
+  '--harmless-eval=harmless:eval[:6]',
+];
+
+/** `candor run` on the llama fixture, unattended on the CPU, seed 3, saving to `output`. */
+export function fixtureRunArgs(
+  output: string,
+  trials: number,
+  opts: { startupTrials?: number; extra?: string[] } = {},
+): string[] {
+  return [
+    'run',
+    'test/fixtures/models/llama',
+    `--trials=${trials}`,
+    `--startup-trials=${opts.startupTrials ?? 2}`,
+    '--yes',
+    '--backend=cpu',
+    '--batch-size=8',
+    '--max-response-tokens=6',
+    ...FIXTURE_PROMPTS,
+    '--seed=3',
+    `--output=${output}`,
+    ...(opts.extra ?? []),
+  ];
+}

@@ -23,7 +23,8 @@ export function promptTextsSha256(texts: readonly string[]): string {
   return hash.digest('hex');
 }
 
-async function loadSet(
+/** One prompt set with the profile's prefix / suffix around every prompt. */
+export async function loadPromptSet(
   spec: string,
   affix: { prefix?: string; suffix?: string } | undefined,
 ): Promise<Prompt[]> {
@@ -41,7 +42,7 @@ export async function loadProfilePrompts(
   evaluation: { behaviour: Prompt[]; baseline: Prompt[] };
 }> {
   const keys = Object.keys(PROMPT_SET_KEYS) as PromptSetKey[];
-  const sets = await Promise.all(keys.map((k) => loadSet(s[k], profile.affixes[k])));
+  const sets = await Promise.all(keys.map((k) => loadPromptSet(s[k], profile.affixes[k])));
   const texts = sets.map((set) => set.map((p) => p.text));
   const records = {} as Record<PromptSetKey, PromptSetRecord>;
   keys.forEach((k, i) => {

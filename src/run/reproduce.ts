@@ -1,12 +1,13 @@
 // reproduce.json: what a saved model was made from (Candor version, model files, prompt sets,
 // settings, chosen trial, backend, platform), written beside the model files at every save with
-// the directions used (directions.json). `candor reproduce FILE` bakes the recorded trial again
-// from the recorded model + directions into a temporary folder and compares every tensor's
-// sha256 with the original export's, naming the recorded inputs that differ on a mismatch.
+// the directions used (directions.json). `candor reproduce` bakes the recorded trial again from
+// the recorded model + directions into a temporary folder, compares every tensor's sha256 with
+// the original export's, measures how far differing tensors moved (reading the original's), and
+// grades every recorded input that differs now by how much it matters (reproduce-inputs.ts).
 // It re-runs the bake, not the search: the directions file stands in for the residual pass.
 
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -15,10 +16,14 @@ import type { DirectionsJson } from '../ablate/directions-report.js';
 import type { RunSettings } from '../config/settings.js';
 import { exportHfFolder } from '../export/hf-folder.js';
 import { exportLoraAdapter } from '../export/lora-adapter.js';
+import { openSafetensors, type SafetensorsFile } from '../model/safetensors.js';
 import type { Params } from '../optimize/space.js';
-import type { Profile, PromptSetKey } from '../profile/profile.js';
-import type { PromptSetRecord } from '../profile/prompts.js';
+import { type Profile, type PromptSetKey, profilePath } from '../profile/profile.js';
+import { loadPromptSet, type PromptSetRecord, promptTextsSha256 } from '../profile/prompts.js';
 import { type ModelSource, resolveModelDir } from './model-source.js';
+import { exportFolderOf, localExport, type OriginalExport } from './original-export.js';
+import { gradeInputs, type InputDifference, type PresentInputs } from './reproduce-inputs.js';
+import { type TensorDifference, tensorDifference } from './tensor-diff.js';
 import { type KernelKind, type ResidualMeans, trialPlan } from './trial-plan.js';
 
 export const REPRODUCE_FILE = 'reproduce.json';
@@ -65,6 +70,8 @@ export interface ReproduceJson {
   settings: Record<string, unknown>;
   settings_sha256: string;
   trial: { number: number; params: Params; values: number[] | null };
+  /** absent in records written before it was added */
+  trial_sha256?: string;
   backend: { name: string; description: string };
   directions: { file: string; sha256: string };
   export: { format: 'model' | 'lora'; tensors: TensorHashes };
@@ -198,6 +205,7 @@ export async function writeReproduction(r: SaveRecord): Promise<string> {
     settings,
     settings_sha256: sha256(canonicalJson(settings)),
     trial: r.trial,
+    trial_sha256: sha256(canonicalJson(r.trial)),
     backend: r.backend,
     directions: { file: DIRECTIONS_FILE, sha256: await fileSha256(directionsPath) },
     export: { format: s.save_format, tensors: await exportTensorHashes(r.output) },
@@ -219,18 +227,143 @@ export interface ReproduceOptions {
   /** model folder to use instead of the recorded one (e.g. on another machine) */
   model?: string;
   token?: string;
+  /** where the original export lies; default: beside reproduce.json (or above reproduce/) */
+  original?: OriginalExport;
+  /** bytes of differing original tensors to read for measuring them; default unlimited */
+  measureBytes?: number;
   log?: (line: string) => void;
 }
 
+export interface TensorComparison {
+  file: string;
+  tensor: string;
+  identical: boolean;
+  /** for a differing tensor: how far it moved, or why that was not measured */
+  difference?: TensorDifference | { unmeasured: string };
+}
+
 export interface ReproduceReport {
-  /** per file:tensor, whether the new bake matches the recorded hash */
-  tensors: { file: string; tensor: string; identical: boolean }[];
-  /** recorded inputs that differ now, each with a short reason */
-  differingInputs: string[];
+  tensors: TensorComparison[];
+  /** recorded inputs and environment that differ now, most important first */
+  differences: InputDifference[];
+  /** recorded inputs that could not be checked now, each with the reason */
+  unchecked: string[];
   identical: boolean;
 }
 
-/** Re-bakes the recorded trial and compares every tensor with the recorded export. */
+/** The present state of everything reproduce.json records, and what could not be checked. */
+async function presentInputs(
+  record: ReproduceJson,
+  modelDir: string,
+  directionsPath: string,
+): Promise<{ present: PresentInputs; unchecked: string[] }> {
+  const unchecked: string[] = [];
+  const promptSets: PresentInputs['promptSets'] = {};
+  for (const [key, set] of Object.entries(record.prompt_sets) as [
+    PromptSetKey,
+    PromptSetRecord,
+  ][]) {
+    try {
+      const prompts = await loadPromptSet(set.spec, { prefix: set.prefix, suffix: set.suffix });
+      promptSets[key] = promptTextsSha256(prompts.map((p) => p.text));
+    } catch (err) {
+      unchecked.push(`prompt set ${key} (${set.spec}): ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  let profileSha256: string | null = null;
+  const profile = String(record.settings.profile ?? record.profile.name);
+  try {
+    profileSha256 = await fileSha256(profilePath(profile));
+  } catch (err) {
+    unchecked.push(`profile ${profile}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return {
+    present: {
+      candor: CANDOR_VERSION,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      backend: 'cpu',
+      modelFiles: await folderSha256s(modelDir),
+      directionsSha256: await fileSha256(directionsPath),
+      settingsSha256: sha256(canonicalJson(record.settings)),
+      trialSha256: sha256(canonicalJson(record.trial)),
+      promptSets,
+      profileSha256,
+    },
+    unchecked,
+  };
+}
+
+/** Compares every recorded tensor hash with the new bake's. */
+function compareHashes(recorded: TensorHashes, now: TensorHashes): TensorComparison[] {
+  const out: TensorComparison[] = [];
+  for (const file of [...new Set([...Object.keys(recorded), ...Object.keys(now)])].sort()) {
+    const before = recorded[file] ?? {};
+    const after = now[file] ?? {};
+    for (const tensor of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+      const identical = before[tensor] !== undefined && before[tensor] === after[tensor];
+      out.push({ file, tensor, identical });
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads both versions of every differing tensor and records how far it moved, until
+ * `budget` bytes of the original have been read; the rest say why they were not measured.
+ */
+async function measureDifferences(
+  tensors: TensorComparison[],
+  original: OriginalExport,
+  bakedDir: string,
+  budget: number,
+): Promise<void> {
+  let spent = 0;
+  const differing = tensors.filter((t) => !t.identical);
+  for (const file of [...new Set(differing.map((t) => t.file))]) {
+    let before: SafetensorsFile | string;
+    try {
+      before = await original.open(file);
+    } catch (err) {
+      before = (err as Error).message.split('\n')[0];
+    }
+    const bakedPath = join(bakedDir, file);
+    const baked = existsSync(bakedPath) ? await openSafetensors(bakedPath) : null;
+    try {
+      for (const t of differing.filter((d) => d.file === file)) {
+        if (typeof before === 'string') {
+          t.difference = { unmeasured: before };
+          continue;
+        }
+        const info = before.tensors.get(t.tensor);
+        if (!info) {
+          t.difference = { unmeasured: `not in the original export at ${original.location}` };
+        } else if (!baked?.tensors.has(t.tensor)) {
+          t.difference = { unmeasured: 'not in the new bake' };
+        } else if (spent + (info.end - info.begin) > budget) {
+          t.difference = { unmeasured: 'over the --measure limit' };
+        } else {
+          spent += info.end - info.begin;
+          try {
+            const d = tensorDifference(
+              t.tensor,
+              await before.read(t.tensor),
+              await baked.read(t.tensor),
+            );
+            t.difference = typeof d === 'string' ? { unmeasured: d } : d;
+          } catch (err) {
+            t.difference = { unmeasured: (err as Error).message.split('\n')[0] };
+          }
+        }
+      }
+    } finally {
+      if (typeof before !== 'string') await before.close();
+      await baked?.close();
+    }
+  }
+}
+
+/** Re-bakes the recorded trial, compares every tensor with the recorded export, grades inputs. */
 export async function reproduce(
   file: string,
   opts: ReproduceOptions = {},
@@ -241,39 +374,14 @@ export async function reproduce(
     throw new Error(`${file}: not a candor reproduce.json (format ${String(record.format)})`);
   }
   const folder = dirname(resolve(file));
-  const differing: string[] = [];
-
-  if (record.candor !== CANDOR_VERSION) {
-    differing.push(`Candor version: recorded ${record.candor}, running ${CANDOR_VERSION}`);
-  }
-  const platform = `${process.platform}-${process.arch}`;
-  if (record.platform !== platform || record.node !== process.version) {
-    differing.push(
-      `platform: recorded ${record.platform} Node ${record.node}, running ${platform} Node ${process.version}`,
-    );
-  }
-  if (sha256(canonicalJson(record.settings)) !== record.settings_sha256) {
-    differing.push('settings: the recorded settings were edited after the save');
-  }
   const directionsPath = join(folder, record.directions.file);
-  const directionsSha = await fileSha256(directionsPath);
-  if (directionsSha !== record.directions.sha256) {
-    differing.push(`directions: ${directionsPath} changed since the save (sha256 differs)`);
-  }
-
+  const directions = readJson<DirectionsJson>(directionsPath, 'the directions');
   const source = await resolveModelDir(opts.model ?? record.model.id, {
     token: opts.token ?? null,
     revision: record.model.commit ?? 'main',
   });
-  const modelFiles = await folderSha256s(source.dir);
-  const changed = [
-    ...new Set([...Object.keys(modelFiles), ...Object.keys(record.model.files)]),
-  ].filter((f) => modelFiles[f] !== record.model.files[f]);
-  if (changed.length > 0) {
-    differing.push(`model files: ${changed.join(', ')} differ from the recorded sha256`);
-  }
+  const { present, unchecked } = await presentInputs(record, source.dir, directionsPath);
 
-  const directions = readJson<DirectionsJson>(directionsPath, 'the directions');
   const s = record.settings as unknown as RunSettings;
   const plan = trialPlan(
     s.kernel as KernelKind,
@@ -303,47 +411,16 @@ export async function reproduce(
     } else {
       await exportHfFolder(common);
     }
-    const now = await exportTensorHashes(output);
-    const tensors: ReproduceReport['tensors'] = [];
-    for (const fileName of [
-      ...new Set([...Object.keys(record.export.tensors), ...Object.keys(now)]),
-    ].sort()) {
-      const before = record.export.tensors[fileName] ?? {};
-      const after = now[fileName] ?? {};
-      for (const tensor of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
-        tensors.push({
-          file: fileName,
-          tensor,
-          identical: before[tensor] !== undefined && before[tensor] === after[tensor],
-        });
-      }
+    const tensors = compareHashes(record.export.tensors, await exportTensorHashes(output));
+    const identical = tensors.every((t) => t.identical);
+    const budget = opts.measureBytes ?? Number.POSITIVE_INFINITY;
+    if (!identical && budget > 0) {
+      const original = opts.original ?? localExport(exportFolderOf(folder));
+      log(`measuring the differing tensors against the original in ${original.location}`);
+      await measureDifferences(tensors, original, output, budget);
     }
-    return {
-      tensors,
-      differingInputs: differing,
-      identical: tensors.every((t) => t.identical),
-    };
+    return { tensors, differences: gradeInputs(record, present), unchecked, identical };
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
-}
-
-/** Lines for the terminal: one per tensor, then the verdict and the differing inputs. */
-export function formatReproduceReport(report: ReproduceReport): string[] {
-  const lines = report.tensors.map(
-    (t) => `${t.identical ? 'identical' : 'DIFFERENT'}  ${t.file}:${t.tensor}`,
-  );
-  const different = report.tensors.filter((t) => !t.identical).length;
-  if (report.identical) {
-    lines.push(`all ${report.tensors.length} tensors identical`);
-  } else {
-    lines.push(`${different} of ${report.tensors.length} tensors differ`);
-    if (report.differingInputs.length === 0) {
-      lines.push(
-        'every recorded input matches; the difference comes from the bake itself (floating point on this machine)',
-      );
-    }
-  }
-  for (const d of report.differingInputs) lines.push(`input differs: ${d}`);
-  return lines;
 }

@@ -1,18 +1,48 @@
 // `candor reproduce FILE`: bake the trial recorded in a saved model's reproduce.json again, from
-// the recorded model and directions, and compare every tensor's sha256 with the original export.
+// the recorded model and directions, compare every tensor's sha256 with the original export,
+// and on a mismatch measure the differing tensors and grade the inputs that differ.
 // Exit code 0 when every tensor is identical, 1 otherwise.
 
-import { Command } from '@commander-js/extra-typings';
-import { formatReproduceReport, reproduce } from '../../run/reproduce.js';
+import { Command, Option } from '@commander-js/extra-typings';
+import { reproduce } from '../../run/reproduce.js';
+import { formatReproduceReport } from '../../run/reproduce-report.js';
+import { ROUNDING_ULP } from '../../run/tensor-diff.js';
+
+const MIB = 1 << 20;
 
 export const command = new Command('reproduce')
-  .description("re-bake a saved model from its reproduce.json and compare every tensor's sha256")
+  .description(
+    "re-bake a saved model from its reproduce.json, compare every tensor's sha256, and explain a mismatch",
+  )
   .argument('<file>', 'reproduce.json of a saved model or adapter folder')
   .option('--model <dir>', 'model folder or Hub id to use instead of the recorded one')
+  .addOption(
+    new Option(
+      '--measure <MiB>',
+      'on a mismatch, read at most this much of the original export to measure how far differing tensors moved (0: do not measure)',
+    )
+      .default('1024')
+      .argParser((v) => {
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < 0) throw new Error(`--measure ${v}: give MiB, e.g. 1024`);
+        return String(n);
+      }),
+  )
+  .addHelpText(
+    'after',
+    `
+Severities of a differing input:
+  blocking     an input of the bake (model weights, directions): the tensors cannot match
+  significant  what the run chose or would choose (settings, trial, prompt sets, profile)
+  minor        the environment (Candor, Node, platform, backend, other model files): the CPU
+               bake gives the same bytes across it
+A differing tensor within ${ROUNDING_ULP} ulp everywhere is rounding noise; more is a real difference.`,
+  )
   .action(async (file, opts) => {
     const report = await reproduce(file, {
       model: opts.model,
       token: process.env.HF_TOKEN,
+      measureBytes: Number(opts.measure) * MIB,
       log: (line) => process.stderr.write(`${line}\n`),
     });
     process.stdout.write(`${formatReproduceReport(report).join('\n')}\n`);

@@ -3,38 +3,16 @@
 // every tensor identical; after tampering with the directions it reports the mismatch and names
 // the directions as the input that differs.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-
-const ENTRY = 'src/cli/entry.ts';
-
-function candor(argv: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, ...argv], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { candor, fixtureRunArgs } from '../helpers/cli.js';
 
 test('a saved model reproduces tensor for tensor; tampered directions are named', () => {
   const dir = mkdtempSync(join(tmpdir(), 'candor-repro-'));
   const output = join(dir, 'llama-candor');
-  const run = candor([
-    'run',
-    'test/fixtures/models/llama',
-    '--trials=2',
-    '--startup-trials=2',
-    '--yes',
-    '--backend=cpu',
-    '--batch-size=8',
-    '--max-response-tokens=6',
-    '--harmful-prompts=censored-topics:train[:8]',
-    '--harmless-prompts=harmless:train[:8]',
-    '--harmful-eval=censored-topics:eval[:6]',
-    '--harmless-eval=harmless:eval[:6]',
-    '--seed=3',
-    `--output=${output}`,
-  ]);
+  const run = candor(fixtureRunArgs(output, 2));
   assert.equal(run.code, 0, run.stderr);
   const file = join(output, 'reproduce.json');
   assert.ok(existsSync(join(output, 'directions.json')), 'directions saved beside the model');

@@ -107,9 +107,9 @@ export const REPRODUCIBLE_TAG = 'candor-reproducible';
 
 /**
  * A model card with the reproducible tag added to its front matter and a section saying how to
- * check the model (idempotent: a tagged card comes back unchanged).
+ * check the model from the Hub repo `repoId` (idempotent: a tagged card comes back unchanged).
  */
-export function tagReproducible(card: string): string {
+export function tagReproducible(card: string, repoId: string): string {
   if (card.includes(`- ${REPRODUCIBLE_TAG}\n`)) return card;
   const tagged = card.replace(/^(---\n[\s\S]*?\ntags:\n)/, `$1- ${REPRODUCIBLE_TAG}\n`);
   const withTags =
@@ -125,10 +125,11 @@ export function tagReproducible(card: string): string {
     '',
     '`reproduce/reproduce.json` records what this model was made from (model files, prompt sets,',
     'settings, the chosen trial, backend and platform) and `reproduce/directions.json` the',
-    'directions used. With the original model at hand, re-bake it and compare every tensor:',
+    'directions used. With the original model at hand, re-bake it and compare every tensor',
+    '(the weights of this repo are not downloaded unless a tensor differs):',
     '',
     '```',
-    'candor reproduce reproduce/reproduce.json',
+    `candor reproduce ${repoId}`,
     '```',
     '',
   ].join('\n');

@@ -24,8 +24,11 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-/** What the upload commits: repo path and content of every file of the folder. */
-export function uploadEntries(folder: string): { path: string; content: URL | Blob }[] {
+/** What the upload to `repoId` commits: repo path and content of every file of the folder. */
+export function uploadEntries(
+  folder: string,
+  repoId: string,
+): { path: string; content: URL | Blob }[] {
   const reproducible = existsSync(join(folder, 'reproduce.json'));
   return filesUnder(folder).map((path) => {
     const name = relative(folder, path);
@@ -33,7 +36,10 @@ export function uploadEntries(folder: string): { path: string; content: URL | Bl
       return { path: `reproduce/${name}`, content: new URL(`file://${path}`) };
     }
     if (reproducible && name === 'README.md') {
-      return { path: name, content: new Blob([tagReproducible(readFileSync(path, 'utf8'))]) };
+      return {
+        path: name,
+        content: new Blob([tagReproducible(readFileSync(path, 'utf8'), repoId)]),
+      };
     }
     return { path: name, content: new URL(`file://${path}`) };
   });
@@ -57,7 +63,7 @@ export async function uploadFolder(
     // an existing repo is fine: the upload adds a commit to it
     if (!/already exists|409/i.test((err as Error).message)) throw err;
   }
-  const files = uploadEntries(folder);
+  const files = uploadEntries(folder, repoId);
   let last = -1;
   for await (const event of uploadFilesWithProgress({
     repo,

@@ -59,6 +59,11 @@ function envFlag(value: string | undefined): boolean {
   return value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase());
 }
 
+/** The Hub's address without a trailing slash: the explicit one, else HF_ENDPOINT, else huggingface.co. */
+export function hubEndpoint(explicit?: string): string {
+  return (explicit ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/+$/, '');
+}
+
 function settings(opts: HubOptions): Settings {
   const token = opts.token ?? process.env.HF_TOKEN ?? process.env.HUGGING_FACE_HUB_TOKEN;
   if (token !== undefined && token !== '' && !token.startsWith('hf_')) {
@@ -69,10 +74,7 @@ function settings(opts: HubOptions): Settings {
     revision: opts.revision ?? 'main',
     offline: opts.offline ?? envFlag(process.env.HF_HUB_OFFLINE),
     cacheDir: hubCacheDir(opts.cacheDir),
-    endpoint: (opts.endpoint ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(
-      /\/+$/,
-      '',
-    ),
+    endpoint: hubEndpoint(opts.endpoint),
     progress: opts.progress ?? true,
     fetch: opts.fetch ?? fetch,
   };
@@ -84,7 +86,8 @@ function isNetworkError(err: unknown): boolean {
   return err instanceof TypeError && /fetch failed/i.test(err.message);
 }
 
-function networkCause(err: Error): string {
+/** Why a fetch failed, in a word or two (ECONNREFUSED, ENOTFOUND, ...). */
+export function networkCause(err: Error): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? err.message;
 }

@@ -65,6 +65,15 @@ export interface SafetensorsFile {
   close(): Promise<void>;
 }
 
+/** Random access to the bytes of a safetensors file, wherever they lie (a local file, a URL). */
+export interface ByteSource {
+  /** total size in bytes */
+  size: number;
+  /** exactly `length` bytes at `position` */
+  read(position: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
 /** Open a safetensors file and validate its header; tensor data is read later, on demand. */
 export async function openSafetensors(path: string): Promise<SafetensorsFile> {
   let handle: FileHandle;
@@ -73,35 +82,53 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
   } catch (e) {
     throw new Error(`${path}: cannot open (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
+  let size: number;
   try {
-    const fileBytes = (await handle.stat()).size;
-    const { metadata, tensors, dataStart } = await readHeader(handle, path, fileBytes);
+    size = (await handle.stat()).size;
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+  return openSafetensorsSource(path, {
+    size,
+    read: (position, length) => readAt(handle, position, length),
+    close: () => handle.close(),
+  });
+}
+
+/** A safetensors file read from `source`; `path` names it in errors. Closes `source` on failure. */
+export async function openSafetensorsSource(
+  path: string,
+  source: ByteSource,
+): Promise<SafetensorsFile> {
+  try {
+    const { metadata, tensors, dataStart } = await readHeader(source, path);
     return {
       path,
       metadata,
       tensors,
-      read: (name) => readTensor(handle, path, dataStart, tensors, name),
-      close: () => handle.close(),
+      read: (name) => readTensor(source, path, dataStart, tensors, name),
+      close: () => source.close(),
     };
   } catch (e) {
-    await handle.close();
+    await source.close();
     throw e;
   }
 }
 
 async function readHeader(
-  handle: FileHandle,
+  source: ByteSource,
   path: string,
-  fileBytes: number,
 ): Promise<{
   metadata: Record<string, string> | null;
   tensors: Map<string, SafetensorsTensorInfo>;
   dataStart: number;
 }> {
+  const fileBytes = source.size;
   if (fileBytes < 8) {
     throw new Error(`${path}: truncated (${fileBytes} bytes, not even the 8-byte header length)`);
   }
-  const lengthBytes = await readAt(handle, 0, 8);
+  const lengthBytes = await source.read(0, 8);
   const headerLength = new DataView(lengthBytes.buffer).getBigUint64(0, true);
   if (headerLength > BigInt(MAX_HEADER_BYTES)) {
     throw new Error(
@@ -114,7 +141,7 @@ async function readHeader(
       `${path}: truncated (header says its JSON is ${n} bytes, file has ${fileBytes - 8} after the length)`,
     );
   }
-  const headerBytes = await readAt(handle, 8, n);
+  const headerBytes = await source.read(8, n);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
@@ -205,7 +232,7 @@ function parseTensorInfo(path: string, name: string, value: unknown): Safetensor
 }
 
 async function readTensor(
-  handle: FileHandle,
+  source: ByteSource,
   path: string,
   dataStart: number,
   tensors: ReadonlyMap<string, SafetensorsTensorInfo>,
@@ -219,7 +246,7 @@ async function readTensor(
       `${path}: tensor '${name}' has dtype ${info.dtype}; Candor reads BF16, F16 and F32 weights`,
     );
   }
-  const bytes = await readAt(handle, dataStart + info.begin, info.end - info.begin);
+  const bytes = await source.read(dataStart + info.begin, info.end - info.begin);
   return { shape: [...info.shape], dtype, bytes };
 }
 

@@ -14,6 +14,21 @@ export function candor(argv: string[], opts: { env?: NodeJS.ProcessEnv; input?: 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** `candor ARGV` to its end without blocking this process (for tests that serve it over HTTP). */
+export async function candorAsync(argv: string[], opts: { env?: NodeJS.ProcessEnv } = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...argv], { env: opts.env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  return { code, stdout, stderr };
+}
+
 /** `candor ARGV` running, for tests that read its output as it comes or interrupt it. */
 export function candorProcess(argv: string[]): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, ['--import', 'tsx', ENTRY, ...argv]);

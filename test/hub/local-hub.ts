@@ -1,6 +1,7 @@
 // A Hugging Face Hub on 127.0.0.1 for tests: serves the endpoints @huggingface/hub and our
-// downloader call (repo info by revision, recursive tree, resolve with Range), with gated repos,
-// error codes like the real Hub's, and a switch that cuts a download short to test resuming.
+// downloader call (repo info by revision, recursive tree, resolve with open or closed Range),
+// with gated repos, error codes like the real Hub's, and a switch that cuts a download short to
+// test resuming.
 
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -158,16 +159,17 @@ export class LocalHub {
         return;
       }
       const etag = f.lfs ? sha256(f.content) : gitBlobId(f.content);
-      const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+      // open (`bytes=N-`, resuming) or closed (`bytes=N-M`, single tensors) ranges
+      const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
       const start = m ? Number(m[1]) : 0;
-      const body = f.content.subarray(start);
+      const end = m?.[2] ? Math.min(Number(m[2]) + 1, f.content.length) : f.content.length;
+      const body = f.content.subarray(start, end);
       const headers: Record<string, string | number> = {
         ETag: `"${etag}"`,
         'Content-Length': body.length,
         'Accept-Ranges': 'bytes',
       };
-      if (m)
-        headers['Content-Range'] = `bytes ${start}-${f.content.length - 1}/${f.content.length}`;
+      if (m) headers['Content-Range'] = `bytes ${start}-${end - 1}/${f.content.length}`;
       res.writeHead(m ? 206 : 200, headers);
       const cut = this.cutAfter.get(file[4]);
       if (cut !== undefined) {

@@ -19,7 +19,7 @@ function folder(files: string[]): string {
 
 test('a reproducible folder uploads reproduce/ and a tagged card', async () => {
   const dir = folder(['README.md', 'config.json', 'reproduce.json', 'directions.json']);
-  const entries = uploadEntries(dir);
+  const entries = uploadEntries(dir, 'acme/llama-candor');
   assert.deepEqual(entries.map((e) => e.path).sort(), [
     'README.md',
     'config.json',
@@ -30,13 +30,13 @@ test('a reproducible folder uploads reproduce/ and a tagged card', async () => {
   assert.ok(readme);
   const card = await (readme.content as Blob).text();
   assert.match(card, new RegExp(`^---\\n[\\s\\S]*tags:\\n- ${REPRODUCIBLE_TAG}\\n- candor\\n`));
-  assert.match(card, /## Reproduce[\s\S]*candor reproduce reproduce\/reproduce\.json/);
-  assert.equal(tagReproducible(card), card, 'tagging twice changes nothing');
+  assert.match(card, /## Reproduce[\s\S]*\ncandor reproduce acme\/llama-candor\n/);
+  assert.equal(tagReproducible(card, 'acme/llama-candor'), card, 'tagging twice changes nothing');
 });
 
 test('a folder without reproduce.json uploads as it is', () => {
   const dir = folder(['README.md', 'config.json', 'directions.json']);
-  const entries = uploadEntries(dir);
+  const entries = uploadEntries(dir, 'acme/llama-candor');
   assert.deepEqual(entries.map((e) => e.path).sort(), [
     'README.md',
     'config.json',

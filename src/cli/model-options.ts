@@ -51,6 +51,23 @@ export const harmlessPromptsOption = () =>
     'harmless prompt set (default: the run setting harmless_prompts)',
   );
 
+/** The settings that the prompt-set, system-prompt, backend and batch-size options give. */
+export function directionFlags(opts: {
+  harmful?: string;
+  harmless?: string;
+  systemPrompt?: string;
+  backend?: BackendChoice;
+  batchSize?: number;
+}): Record<string, unknown> {
+  return {
+    harmful_prompts: opts.harmful,
+    harmless_prompts: opts.harmless,
+    system_prompt: opts.systemPrompt,
+    backend: opts.backend,
+    batch_size: opts.batchSize,
+  };
+}
+
 /** The run's settings with the command's flags on top, so a command sees what the run would. */
 export function commandSettings(
   configPath: string | undefined,

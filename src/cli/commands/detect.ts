@@ -75,20 +75,12 @@ export const command = new Command('detect')
             run,
             log,
           );
-          log('responses to the censored prompts');
-          const answers = await greedyResponses(
-            engine,
-            model.tokenizer,
-            encoder.encode(texts[0]),
-            run,
-          );
-          log('responses to the harmless prompts');
-          const control = await greedyResponses(
-            engine,
-            model.tokenizer,
-            encoder.encode(texts[1]),
-            run,
-          );
+          const respond = (set: string, prompts: string[]) => {
+            log(`responses to the ${set} prompts`);
+            return greedyResponses(engine, model.tokenizer, encoder.encode(prompts), run);
+          };
+          const answers = await respond('censored', texts[0]);
+          const control = await respond('harmless', texts[1]);
           return { prefix, answers, control };
         }),
       );

@@ -11,6 +11,7 @@ import {
   batchSizeOption,
   commandSettings,
   configOption,
+  directionFlags,
   directionPrompts,
   harmfulPromptsOption,
   harmlessPromptsOption,
@@ -47,16 +48,11 @@ export const command = new Command('directions')
   .option('--force', 'replace an existing output file', false)
   .action(async (modelArg, opts) => {
     // the run's settings give the defaults, so `directions` and `run` see the same prompts
-    const flags: Record<string, unknown> = {
-      harmful_prompts: opts.harmful,
-      harmless_prompts: opts.harmless,
+    const s = commandSettings(opts.config, {
+      ...directionFlags(opts),
       direction_method: opts.method,
       winsorize: opts.winsorize,
-      system_prompt: opts.systemPrompt,
-      backend: opts.backend,
-      batch_size: opts.batchSize,
-    };
-    const s = commandSettings(opts.config, flags);
+    });
     await withModelEngine(modelArg, s, async ({ model, tokenizer }, engine) => {
       const { harmful, harmless } = await directionPrompts(s, tokenizer);
       const report = await measureDirections(engine, harmful, harmless, {

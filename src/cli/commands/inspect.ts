@@ -17,6 +17,7 @@ import {
   batchSizeOption,
   commandSettings,
   configOption,
+  directionFlags,
   directionPrompts,
   harmfulPromptsOption,
   harmlessPromptsOption,
@@ -73,14 +74,7 @@ export const command = new Command('inspect')
   .addOption(configOption())
   .option('--force', 'replace existing files in the output folder', false)
   .action(async (modelArg, opts) => {
-    const flags: Record<string, unknown> = {
-      harmful_prompts: opts.harmful,
-      harmless_prompts: opts.harmless,
-      system_prompt: opts.systemPrompt,
-      backend: opts.backend,
-      batch_size: opts.batchSize,
-    };
-    const s = commandSettings(opts.config, flags);
+    const s = commandSettings(opts.config, directionFlags(opts));
     const report = await withModelEngine(modelArg, s, async ({ model, tokenizer }, engine) => {
       const plan = opts.plan ? await readPlanFor(opts.plan, model.spec) : null;
       const { harmful, harmless } = await directionPrompts(s, tokenizer);

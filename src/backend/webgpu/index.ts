@@ -39,11 +39,18 @@ import {
   tiledTile,
 } from './kernels/matmul.js';
 import {
+  type RowsTile,
+  SMALL_TILES_DEFAULT,
+  SPLIT_DEFAULT,
+  type SplitPolicy,
   SUBGROUP_DEFAULT,
   type SubgroupOptions,
   type SubgroupTile,
+  splitK,
+  splitReduceKernel,
   subgroupMatmulKernel,
   subgroupTileSize,
+  tileForRows,
 } from './kernels/matmulSubgroup.js';
 import { rmsNormKernel, rowNormsKernel, rowThreads } from './kernels/norm.js';
 import { ropeKernel } from './kernels/rope.js';
@@ -55,7 +62,6 @@ import {
   skinnyApplies,
   skinnyKernel,
   skinnyPlan,
-  skinnyReduceKernel,
 } from './kernels/skinny.js';
 import { BufferPool, bytesPerElement, GpuTensor, STORAGE_USAGE } from './memory.js';
 import { Recorder } from './recorder.js';
@@ -89,6 +95,9 @@ export class WebGpuBackend implements Backend {
   private readonly poison: boolean;
   /** tile shapes of the matrix kernels (benchmarks may override before the first linear) */
   subgroupTile: SubgroupTile = SUBGROUP_DEFAULT;
+  /** subgroup tiles for few rows (batched decode), and when to split K */
+  smallTiles: RowsTile[] = SMALL_TILES_DEFAULT;
+  splitPolicy: SplitPolicy = SPLIT_DEFAULT;
   tiledShape: TiledShape = TILED_DEFAULT;
   /** tile of the batched-decode kernel (null: the general matrix kernel for every T > 8) */
   skinnyTile: SkinnyTile | null = SKINNY_DEFAULT;
@@ -108,7 +117,7 @@ export class WebGpuBackend implements Backend {
     const t = tiledTile(this.tiledShape);
     const matrix =
       this.linearKernel === 'subgroup-matrix'
-        ? `subgroup-matrix 16x16x16 f16->f32, ${s.bm}x${s.bn} tiles`
+        ? `subgroup-matrix 16x16x16 f16->f32, ${s.bm}x${s.bn} tiles, split K below ${this.splitPolicy.minGroups} workgroups`
         : `tiled f32 ${t.bm}x${t.bn}`;
     this.description = [
       `${ctx.adapterName} (WebGPU/Dawn${ctx.software ? ', software' : ''})`,
@@ -628,8 +637,8 @@ export class WebGpuBackend implements Backend {
     if (bias) buffers.bias = bias.buffer;
     const n = T * N;
     this.run(
-      `skinnyReduce:${p.splits}:${bt}`,
-      () => skinnyReduceKernel(p.splits, bt),
+      `splitReduce:${p.splits}:${bt}`,
+      () => splitReduceKernel(p.splits, bt),
       buffers,
       { n, N, plane },
       grid(Math.ceil(n / 256)),
@@ -647,7 +656,7 @@ export class WebGpuBackend implements Backend {
     N: number,
     K: number,
   ): void {
-    const s = this.subgroupTile;
+    const s = tileForRows(this.smallTiles, this.subgroupTile, M);
     const { bm, bn, sharedBytes } = subgroupTileSize(s);
     const limit = this.ctx.limits.maxComputeWorkgroupStorageSize;
     if (sharedBytes > limit) {
@@ -656,12 +665,17 @@ export class WebGpuBackend implements Backend {
         `subgroup tile ${JSON.stringify(s)} needs ${sharedBytes} B of workgroup memory; this adapter allows ${limit} B`,
       );
     }
+    const tilesN = Math.ceil(N / bn);
+    const tiles = Math.ceil(M / bm) * tilesN;
+    const split = splitK(this.splitPolicy, tiles, Math.ceil(K / s.bk));
+    const bt = bias ? (bias.dtype as WeightType) : null;
     // N and K are compiled in: weights have few distinct shapes, so few pipelines
     const o: SubgroupOptions = {
       aligned: K % 8 === 0,
-      bias: bias ? (bias.dtype as WeightType) : null,
+      bias: split.splits === 1 ? bt : null,
       N,
       K,
+      split,
     };
     const A = this.allocate([M, K], 'f16', false);
     const words = Math.ceil((M * K) / 2);
@@ -672,17 +686,30 @@ export class WebGpuBackend implements Backend {
       { n: words, count: M * K },
       grid(Math.ceil(words / ELEMENTWISE_GROUP)),
     );
-    const buffers: Record<string, GPUBuffer> = { A: A.buffer, B: b.buffer, C: out.buffer };
-    if (bias) buffers.bias = bias.buffer;
-    const tilesN = Math.ceil(N / bn);
+    const plane = M * N;
+    const C = split.splits === 1 ? out : this.allocate([split.splits, plane], 'f32', false);
+    const buffers: Record<string, GPUBuffer> = { A: A.buffer, B: b.buffer, C: C.buffer };
+    if (o.bias && bias) buffers.bias = bias.buffer;
     this.run(
       `subgroup:${JSON.stringify(o)}:${JSON.stringify(s)}`,
       () => subgroupMatmulKernel(s, o),
       buffers,
       { M, tilesN },
-      grid(Math.ceil(M / bm) * tilesN),
+      grid(tiles * split.splits),
     );
     this.dispose(A);
+    if (C !== out) {
+      const sums: Record<string, GPUBuffer> = { partial: C.buffer, y: out.buffer };
+      if (bias) sums.bias = bias.buffer;
+      this.run(
+        `splitReduce:${split.splits}:${bt}`,
+        () => splitReduceKernel(split.splits, bt),
+        sums,
+        { n: plane, N, plane },
+        grid(Math.ceil(plane / 256)),
+      );
+      this.dispose(C);
+    }
   }
 
   /** Records one dispatch of a cached kernel. */

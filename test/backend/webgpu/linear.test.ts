@@ -1,11 +1,18 @@
 // linear against the CPU backend on every path: GEMV (T ≤ 8; scalar when K is not a multiple of
 // the 16-byte load, vectorised when it is), and the matrix kernel (tiled f32, or subgroup
 // matrices where offered) at sizes that are not multiples of any tile, with and without bias, and
-// the skinny batched-decode kernel (9–64 rows, subgroup matrices) with and without split K.
+// the skinny batched-decode kernel (9–64 rows, subgroup matrices) with and without split K, and
+// the subgroup-matrix kernel's small-row tiles with split K (a reduce pass adds the K ranges).
 // Tolerance: 1e-5 relative on f32 arithmetic; 4e-3 where activations are rounded to f16.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { WebGpuBackend } from '../../../src/backend/webgpu/index.js';
+import {
+  SMALL_TILES_DEFAULT,
+  SPLIT_DEFAULT,
+  splitK,
+} from '../../../src/backend/webgpu/kernels/matmulSubgroup.js';
 import { SKINNY_DEFAULT, type SkinnyTile } from '../../../src/backend/webgpu/kernels/skinny.js';
 import { F32_TOL, hostF16, openGpuCases, parity, random } from './harness.js';
 
@@ -16,6 +23,47 @@ const SKINNY_VARIANTS: SkinnyTile[] = [
 ];
 
 const setup = await openGpuCases();
+
+// expected splits worked out by hand from the policy: wanted = min(⌊steps/minSteps⌋ capped at
+// maxSplits, ⌈minGroups/tiles⌉); steps per range = ⌈steps/wanted⌉; ranges = ⌈steps/that⌉
+test('splitK: enough tiles, short K, the cap, no empty range', () => {
+  assert.deepEqual(splitK(SPLIT_DEFAULT, 264, 128), { splits: 1, stepsPerSplit: 128 });
+  assert.deepEqual(splitK(SPLIT_DEFAULT, 32, 128), { splits: 9, stepsPerSplit: 15 });
+  assert.deepEqual(splitK(SPLIT_DEFAULT, 32, 10), { splits: 1, stepsPerSplit: 10 });
+  assert.deepEqual(splitK(SPLIT_DEFAULT, 1, 1000), { splits: 16, stepsPerSplit: 63 });
+  // 8 wanted ranges of 3 steps would leave the 8th empty: 7 ranges
+  assert.deepEqual(splitK({ minGroups: 64, minSteps: 2, maxSplits: 16 }, 8, 20), {
+    splits: 7,
+    stepsPerSplit: 3,
+  });
+});
+
+/** linear of random x [T,K] by w [N,K], without and then with a bias, against the CPU backend */
+async function linearParity(
+  gpu: WebGpuBackend,
+  sizes: readonly (readonly [number, number, number])[],
+  tol: number,
+  label: string,
+): Promise<void> {
+  for (const [T, N, K] of sizes) {
+    const w = hostF16([N, K]);
+    const bias = hostF16([N]);
+    const x = random(T * K, -2, 2);
+    for (const withBias of [false, true]) {
+      await parity(
+        gpu,
+        (b) =>
+          b.linear(
+            b.tensor(x, [T, K]),
+            b.weight('w', w),
+            withBias ? b.weight('b', bias) : undefined,
+          ),
+        tol,
+        `${label} ${T}x${N}x${K}${withBias ? ' +bias' : ''}`,
+      );
+    }
+  }
+}
 
 describe('webgpu linear vs cpu', { skip: setup.skip }, () => {
   for (const { label, gpu, matrixTol } of setup.cases) {
@@ -65,61 +113,76 @@ describe('webgpu linear vs cpu', { skip: setup.skip }, () => {
       test('matrix kernel, T > 8: odd sizes, unaligned and aligned K, edge tiles', async () => {
         const skinny = gpu.skinnyTile;
         gpu.skinnyTile = null; // the general kernel, also where the skinny one would apply
-        for (const [T, N, K] of [
-          [9, 19, 37],
-          [70, 45, 48],
-          [130, 150, 100],
-          [33, 17, 200],
-        ]) {
-          const w = hostF16([N, K]);
-          const bias = hostF16([N]);
-          const x = random(T * K, -2, 2);
-          await parity(
-            gpu,
-            (b) => b.linear(b.tensor(x, [T, K]), b.weight('w', w)),
-            matrixTol,
-            `linear ${T}x${N}x${K}`,
-          );
-          await parity(
-            gpu,
-            (b) => b.linear(b.tensor(x, [T, K]), b.weight('w', w), b.weight('b', bias)),
-            matrixTol,
-            `linear+bias ${T}x${N}x${K}`,
-          );
-        }
+        await linearParity(
+          gpu,
+          [
+            [9, 19, 37],
+            [70, 45, 48],
+            [130, 150, 100],
+            [33, 17, 200],
+          ],
+          matrixTol,
+          'linear',
+        );
         gpu.skinnyTile = skinny;
+      });
+
+      // batched decode on subgroup matrices: every row in one tile row (16 to 128 rows, and the
+      // general tile above), K split into ranges of 2 steps or more until 64 workgroups; K
+      // neither a multiple of the K step (ragged last range) nor of 8 (element loads)
+      test('subgroup matrix, small-row tiles and split K: odd sizes, bias', {
+        skip: gpu.linearKernel !== 'subgroup-matrix' && 'no subgroup matrices',
+      }, async () => {
+        const saved = { skinny: gpu.skinnyTile, split: gpu.splitPolicy };
+        gpu.skinnyTile = null;
+        gpu.splitPolicy = { minGroups: 64, minSteps: 2, maxSplits: 16 };
+        await linearParity(
+          gpu,
+          [
+            [9, 19, 200],
+            [17, 150, 1040],
+            [37, 45, 1000],
+            [64, 272, 2064],
+            [100, 130, 1037],
+            [128, 64, 512],
+            [130, 40, 600],
+          ],
+          matrixTol,
+          'split-K',
+        );
+        gpu.skinnyTile = saved.skinny;
+        gpu.splitPolicy = saved.split;
+        const used = gpu.kernelsUsed();
+        for (const { tile } of SMALL_TILES_DEFAULT)
+          assert.ok(
+            used.some((k) => k.startsWith('subgroup:') && k.endsWith(JSON.stringify(tile))),
+            `small tile ${JSON.stringify(tile)} used`,
+          );
+        assert.ok(
+          used.some((k) => k.startsWith('splitReduce:') && !k.endsWith(':null')),
+          'split-K reduce with bias used',
+        );
       });
 
       // batched decode: one workgroup per column block (odd N: the last block shifted back),
       // and split-K with a reduce pass (long K, few column blocks); K a multiple of 16, not of bk
       test('skinny kernel, 9 ≤ T ≤ 64: odd T and N, split K, bias, both tiles', async () => {
         const tile = gpu.skinnyTile;
-        for (const variant of SKINNY_VARIANTS)
-          for (const [T, N, K] of [
-            [9, 19, 48],
-            [37, 150, 80],
-            [64, 45, 1040],
-            [60, 272, 2064],
-            [16, 16, 16],
-          ]) {
-            const w = hostF16([N, K]);
-            const bias = hostF16([N]);
-            const x = random(T * K, -2, 2);
-            for (const withBias of [false, true]) {
-              gpu.skinnyTile = variant;
-              await parity(
-                gpu,
-                (b) =>
-                  b.linear(
-                    b.tensor(x, [T, K]),
-                    b.weight('w', w),
-                    withBias ? b.weight('b', bias) : undefined,
-                  ),
-                matrixTol,
-                `skinny ${JSON.stringify(variant)} ${T}x${N}x${K}${withBias ? ' +bias' : ''}`,
-              );
-            }
-          }
+        for (const variant of SKINNY_VARIANTS) {
+          gpu.skinnyTile = variant;
+          await linearParity(
+            gpu,
+            [
+              [9, 19, 48],
+              [37, 150, 80],
+              [64, 45, 1040],
+              [60, 272, 2064],
+              [16, 16, 16],
+            ],
+            matrixTol,
+            `skinny ${JSON.stringify(variant)}`,
+          );
+        }
         gpu.skinnyTile = tile;
         if (gpu.linearKernel === 'subgroup-matrix') {
           const used = gpu.kernelsUsed();
@@ -128,7 +191,7 @@ describe('webgpu linear vs cpu', { skip: setup.skip }, () => {
             'skinny kernel used',
           );
           assert.ok(
-            used.some((k) => k.startsWith('skinnyReduce:')),
+            used.some((k) => k.startsWith('splitReduce:')),
             'split-K reduce used',
           );
         }

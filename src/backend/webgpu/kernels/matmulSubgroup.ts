@@ -4,6 +4,9 @@
 // 16-byte chunks, double-buffered with a register prefetch (one barrier per K step). N and K are
 // compiled in. Full tiles are stored straight from the accumulators; edge tiles and bias go
 // through a per-subgroup scratch tile, so no size needs padding.
+// Few rows (batched decode) leave too few output tiles to fill the GPU: a tile of few rows then
+// covers them all, and K is split over several workgroups (split-K) whose partial sums
+// splitReduceKernel adds, so every weight byte is still read once and every SM streams.
 
 import {
   FLAT_GROUP,
@@ -30,6 +33,52 @@ export interface SubgroupTile {
 
 /** Fastest at 4096³ on an H100 of the shapes bench/gemm.ts tries (176 TFLOP/s, 2026-11-23). */
 export const SUBGROUP_DEFAULT: SubgroupTile = { wm: 4, wn: 2, tm: 2, tn: 4, bk: 32, swizzle: 8 };
+
+/** A tile for at most `rows` rows of A (batched decode); above the last, the general tile. */
+export interface RowsTile {
+  rows: number;
+  tile: SubgroupTile;
+}
+
+/** Tiles of few rows: each covers every row of a batched-decode step in one tile row. */
+export const SMALL_TILES_DEFAULT: RowsTile[] = [
+  { rows: 16, tile: { wm: 1, wn: 8, tm: 1, tn: 1, bk: 32, swizzle: 0 } },
+  { rows: 32, tile: { wm: 1, wn: 8, tm: 2, tn: 1, bk: 32, swizzle: 0 } },
+  { rows: 64, tile: { wm: 2, wn: 4, tm: 2, tn: 2, bk: 32, swizzle: 0 } },
+];
+
+/** The tile for M rows: the first small tile that holds them, else `general`. */
+export function tileForRows(
+  small: readonly RowsTile[],
+  general: SubgroupTile,
+  M: number,
+): SubgroupTile {
+  return small.find((t) => M <= t.rows)?.tile ?? general;
+}
+
+/** When to split K: until the grid has `minGroups` workgroups, each with `minSteps` K steps at least. */
+export interface SplitPolicy {
+  minGroups: number;
+  minSteps: number;
+  maxSplits: number;
+}
+
+/** Two workgroups per SM of a 132-SM H100, each at least 8 K steps long. */
+export const SPLIT_DEFAULT: SplitPolicy = { minGroups: 264, minSteps: 8, maxSplits: 16 };
+
+export interface SplitK {
+  /** K ranges (workgroups per output tile) */
+  splits: number;
+  /** K steps (of bk) per range */
+  stepsPerSplit: number;
+}
+
+export function splitK(p: SplitPolicy, tiles: number, steps: number): SplitK {
+  const most = Math.max(1, Math.min(p.maxSplits, Math.floor(steps / p.minSteps)));
+  const wanted = Math.min(most, Math.ceil(p.minGroups / tiles));
+  const stepsPerSplit = Math.ceil(steps / wanted);
+  return { splits: Math.ceil(steps / stepsPerSplit), stepsPerSplit }; // no empty range
+}
 const SUBGROUP = 32;
 /** halves of padding per staged row: keeps rows 16-byte aligned and spreads banks */
 const PAD = 8;
@@ -51,9 +100,11 @@ export function subgroupTileSize(s: SubgroupTile): {
 export interface SubgroupOptions {
   /** K % 8 == 0: 16-byte loads of A and B */
   aligned: boolean;
+  /** only without split-K (the reduce adds it otherwise) */
   bias: WeightType | null;
   N: number;
   K: number;
+  split: SplitK;
 }
 
 /** `load<name>(row, k)`: 8 halves (a vec4u) of a packed f16 [rows, K] array; zero past its end. */
@@ -84,7 +135,8 @@ fn load${name}(row: u32, k: u32) -> vec4u {
 }
 
 /**
- * A [M,K] (packed f16) · B[N,K]ᵀ (f16) + bias[N]? → C [M,N] f32, launched over grid(⌈M/bm⌉·⌈N/bn⌉).
+ * A [M,K] (packed f16) · B[N,K]ᵀ (f16) + bias[N]? → C [M,N] f32, launched over
+ * grid(⌈M/bm⌉·⌈N/bn⌉·splits). With several splits, C is the partial sums [splits, M, N].
  * C's binding must hold at least one 16×16 f32 tile (Dawn requires it of matrix stores).
  */
 export function subgroupMatmulKernel(s: SubgroupTile, o: SubgroupOptions): Kernel {
@@ -97,9 +149,10 @@ export function subgroupMatmulKernel(s: SubgroupTile, o: SubgroupOptions): Kerne
   const chunksPerRow = s.bk / 8; // 16-byte chunks (8 halves) per staged row
   const aChunks = (bm * s.bk) / 8;
   const bChunks = (bn * s.bk) / 8;
-  if (s.bk % 16 !== 0 || aChunks % threads !== 0 || bChunks % threads !== 0) {
+  const { splits, stepsPerSplit } = o.split;
+  if (s.bk % 16 !== 0 || (bias && splits > 1)) {
     throw new Error(
-      `internal: subgroup tile ${JSON.stringify(s)} does not divide among ${threads} threads`,
+      `internal: subgroup tile ${JSON.stringify(s)} with ${splits} splits, bias ${bias}`,
     );
   }
   const stride = (s.bk + PAD) / 8; // staged row stride in vec4u
@@ -116,20 +169,20 @@ export function subgroupMatmulKernel(s: SubgroupTile, o: SubgroupOptions): Kerne
   let pre = '';
   let load = '';
   let store = '';
-  for (let p = 0; p < aChunks / threads; p++) {
-    pre += `  let ra${p} = lid + ${p * threads}u; let aRow${p} = m0 + ra${p} / ${chunksPerRow}u; let aCol${p} = (ra${p} % ${chunksPerRow}u) * 8u;
-  let aSlot${p} = (ra${p} / ${chunksPerRow}u) * ${stride}u + ra${p} % ${chunksPerRow}u;
-  var va${p}: vec4u;\n`;
-    load += `    va${p} = loadA(aRow${p}, k0 + aCol${p});\n`;
-    store += `    As[stage * ${aStage}u + aSlot${p}] = va${p};\n`;
-  }
-  for (let p = 0; p < bChunks / threads; p++) {
-    pre += `  let rb${p} = lid + ${p * threads}u; let bRow${p} = n0 + rb${p} / ${chunksPerRow}u; let bCol${p} = (rb${p} % ${chunksPerRow}u) * 8u;
-  let bSlot${p} = (rb${p} / ${chunksPerRow}u) * ${stride}u + rb${p} % ${chunksPerRow}u;
-  var vb${p}: vec4u;\n`;
-    load += `    vb${p} = loadB(bRow${p}, k0 + bCol${p});\n`;
-    store += `    Bs[stage * ${bStage}u + bSlot${p}] = vb${p};\n`;
-  }
+  // staging: thread lid moves 16-byte chunks lid, lid + threads, ... of each operand's tile
+  const staging = (X: string, first: string, chunks: number, stageSize: number): void => {
+    const x = X.toLowerCase();
+    for (let p = 0; p < Math.ceil(chunks / threads); p++) {
+      const guard = (p + 1) * threads > chunks ? `if (r${x}${p} < ${chunks}u) ` : '';
+      pre += `  let r${x}${p} = lid + ${p * threads}u; let ${x}Row${p} = ${first} + r${x}${p} / ${chunksPerRow}u; let ${x}Col${p} = (r${x}${p} % ${chunksPerRow}u) * 8u;
+  let ${x}Slot${p} = (r${x}${p} / ${chunksPerRow}u) * ${stride}u + r${x}${p} % ${chunksPerRow}u;
+  var v${x}${p} = vec4u(0u);\n`;
+      load += `    ${guard}{ v${x}${p} = load${X}(${x}Row${p}, k0 + ${x}Col${p}); }\n`;
+      store += `    ${guard}{ ${X}s[stage * ${stageSize}u + ${x}Slot${p}] = v${x}${p}; }\n`;
+    }
+  };
+  staging('A', 'm0', aChunks, aStage);
+  staging('B', 'n0', bChunks, bStage);
 
   let accDecl = '';
   let compute = '';
@@ -138,10 +191,10 @@ export function subgroupMatmulKernel(s: SubgroupTile, o: SubgroupOptions): Kerne
   for (let i = 0; i < s.tm; i++) {
     for (let j = 0; j < s.tn; j++) {
       accDecl += `  var acc${i}_${j} = subgroup_matrix_result<f32, 16, 16>();\n`;
-      direct += `    subgroupMatrixStore<row_major>(&C, (m0 + wmi * ${s.tm * 16}u + ${i * 16}u) * ${N} + n0 + wni * ${s.tn * 16}u + ${j * 16}u, acc${i}_${j}, ${N});\n`;
+      direct += `    subgroupMatrixStore<row_major>(&C, cBase + (m0 + wmi * ${s.tm * 16}u + ${i * 16}u) * ${N} + n0 + wni * ${s.tn * 16}u + ${j * 16}u, acc${i}_${j}, ${N});\n`;
       epilogue += `  subgroupMatrixStore<row_major>(&Cs, sg * 256u, acc${i}_${j}, 16u);
   workgroupBarrier();
-  writeTile(m0 + wmi * ${s.tm * 16}u + ${i * 16}u, n0 + wni * ${s.tn * 16}u + ${j * 16}u, sg, lane);
+  writeTile(cBase, m0 + wmi * ${s.tm * 16}u + ${i * 16}u, n0 + wni * ${s.tn * 16}u + ${j * 16}u, sg, lane);
   workgroupBarrier();\n`;
     }
   }
@@ -170,12 +223,12 @@ ${epilogue}  }`
   const order =
     s.swizzle > 0
       ? `  let width = ${s.swizzle}u * tilesN;
-  let first = (group / width) * ${s.swizzle}u;
+  let first = (tile / width) * ${s.swizzle}u;
   let rows = min(tilesM - first, ${s.swizzle}u);
-  let tileM = first + (group % width) % rows;
-  let tileN = (group % width) / rows;`
-      : `  let tileM = group / tilesN;
-  let tileN = group % tilesN;`;
+  let tileM = first + (tile % width) % rows;
+  let tileN = (tile % width) / rows;`
+      : `  let tileM = tile / tilesN;
+  let tileN = tile % tilesN;`;
 
   return wgslModule({
     enables: ['f16', 'chromium_experimental_subgroup_matrix'],
@@ -189,11 +242,11 @@ var<workgroup> As: array<vec4u, ${2 * aStage}>;
 var<workgroup> Bs: array<vec4u, ${2 * bStage}>;
 var<workgroup> Cs: array<f32, ${s.wm * s.wn * 256}>;
 ${loaders}
-fn writeTile(row0: u32, col0: u32, sg: u32, lane: u32) {
+fn writeTile(base: u32, row0: u32, col0: u32, sg: u32, lane: u32) {
   for (var e = lane; e < 256u; e += ${SUBGROUP}u) {
     let row = row0 + e / 16u;
     let col = col0 + e % 16u;
-    if (row < u.M && col < ${N}) { C[row * ${N} + col] = Cs[sg * 256u + e]${bias ? ' + biasAt(col)' : ''}; }
+    if (row < u.M && col < ${N}) { C[base + row * ${N} + col] = Cs[sg * 256u + e]${bias ? ' + biasAt(col)' : ''}; }
   }
 }
 @compute @workgroup_size(${threads})
@@ -201,7 +254,11 @@ fn main(${GRID_ARGS}) {
   ${FLAT_GROUP}
   let tilesM = (u.M + ${bm - 1}u) / ${bm}u;
   let tilesN = u.tilesN;
-  if (group >= tilesM * tilesN) { return; }
+  if (group >= tilesM * tilesN * ${splits}u) { return; }
+  // consecutive workgroups take the same K range of neighbouring tiles (A's range stays in L2)
+  let tile = group % (tilesM * tilesN);
+  let split = group / (tilesM * tilesN);
+  let cBase = split * u.M * ${N};
 ${order}
   let m0 = tileM * ${bm}u;
   let n0 = tileN * ${bn}u;
@@ -210,14 +267,15 @@ ${order}
   let wmi = sg / ${s.wn}u;
   let wni = sg % ${s.wn}u;
 ${pre}${accDecl}
-  let steps = (${K} + ${s.bk - 1}u) / ${s.bk}u;
-  { let k0 = 0u; let stage = 0u;
+  let kFirst = split * ${stepsPerSplit * s.bk}u;
+  let steps = min(${stepsPerSplit}u, (${K} + ${s.bk - 1}u) / ${s.bk}u - split * ${stepsPerSplit}u);
+  { let k0 = kFirst; let stage = 0u;
 ${load}${store}  }
   workgroupBarrier();
   for (var step = 0u; step < steps; step++) {
     let cur = step & 1u;
     if (step + 1u < steps) {
-      let k0 = (step + 1u) * ${s.bk}u;
+      let k0 = kFirst + (step + 1u) * ${s.bk}u;
 ${load}    }
     let aBase = cur * ${aStage}u + wmi * ${s.tm * 16 * stride}u;
     let bBase = cur * ${bStage}u + wni * ${s.tn * 16 * stride}u;
@@ -227,6 +285,34 @@ ${store}    }
     workgroupBarrier();
   }
 ${output}
+}`,
+  });
+}
+
+/** partial [splits, plane] → y = Σ over splits (+ bias), its first n elements; launched over grid(⌈n/256⌉). */
+export function splitReduceKernel(splits: number, bias: WeightType | null): Kernel {
+  const buffers: Kernel['buffers'] = [
+    { name: 'partial', access: 'read', type: 'array<f32>' },
+    { name: 'y', access: 'read_write', type: 'array<f32>' },
+  ];
+  if (bias) buffers.push(weightDecl('bias', bias));
+  let sum = '';
+  for (let s = 0; s < splits; s++) sum += ` + partial[${s}u * plane + i]`;
+  return wgslModule({
+    buffers,
+    params: [
+      ['n', 'u32'],
+      ['N', 'u32'],
+      ['plane', 'u32'],
+    ],
+    body: `${bias ? weightLoader('bias', bias) : ''}
+@compute @workgroup_size(256)
+fn main(${GRID_ARGS}) {
+  ${FLAT_GROUP}
+  let i = group * 256u + lid;
+  if (i >= u.n) { return; }
+  let plane = u.plane;
+  y[i] = 0.0${sum}${bias ? ' + biasAt(i % u.N)' : ''};
 }`,
   });
 }

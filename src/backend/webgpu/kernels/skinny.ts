@@ -4,7 +4,7 @@
 // straight from memory into subgroup matrices and multiplies them by every 16-row tile of x,
 // which the workgroup stages in shared memory as f16 (converted from f32 on the way: no separate
 // packing dispatch). Too few column blocks to fill the GPU are split along K over several
-// workgroups (split-K); their partial sums [splits, Tpad, N] are then added by skinnyReduceKernel.
+// workgroups (split-K); their partial sums [splits, Tpad, N] are then added by splitReduceKernel.
 
 import {
   FLAT_GROUP,
@@ -243,33 +243,5 @@ ${put}    }
     workgroupBarrier();
   }
 ${output}}`,
-  });
-}
-
-/** partial [splits, Tpad, N] → y [T,N] = Σ over splits (+ bias); launched over grid(⌈T·N/256⌉). */
-export function skinnyReduceKernel(splits: number, bias: WeightType | null): Kernel {
-  const buffers: Kernel['buffers'] = [
-    { name: 'partial', access: 'read', type: 'array<f32>' },
-    { name: 'y', access: 'read_write', type: 'array<f32>' },
-  ];
-  if (bias) buffers.push(weightDecl('bias', bias));
-  let sum = '';
-  for (let s = 0; s < splits; s++) sum += ` + partial[${s}u * plane + i]`;
-  return wgslModule({
-    buffers,
-    params: [
-      ['n', 'u32'],
-      ['N', 'u32'],
-      ['plane', 'u32'],
-    ],
-    body: `${bias ? weightLoader('bias', bias) : ''}
-@compute @workgroup_size(256)
-fn main(${GRID_ARGS}) {
-  ${FLAT_GROUP}
-  let i = group * 256u + lid;
-  if (i >= u.n) { return; }
-  let plane = u.plane;
-  y[i] = 0.0${sum}${bias ? ' + biasAt(i % u.N)' : ''};
-}`,
   });
 }

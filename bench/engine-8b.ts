@@ -1,9 +1,12 @@
 // decode-b1, decode-b64, prefill-b64, load time and Heretic's per-trial workload on a
 // Llama-3.1-8B-shaped model with random weights, Candor's WebGPU engine against transformers
 // on the same GPU in the same run (tools/bench/llama8b.py makes the model and times the peer).
+// Also: several trials' plans in one batch (trial-8b-batched), and a 200-trial study
+// extrapolated from the measured trial and the measured direction pass (study-8b-200).
 //   python tools/bench/llama8b.py DIR peer.json && node --import tsx bench/engine-8b.ts DIR peer.json [--record]
 
 import { readFileSync } from 'node:fs';
+import { measureDirections } from '../src/ablate/directions-report.js';
 import type { AblationPlan } from '../src/ablate/plan.js';
 import { compileAblation } from '../src/ablate/runtime.js';
 import { createWebGpuBackend } from '../src/backend/webgpu/index.js';
@@ -63,14 +66,16 @@ const C = engine.spec.hiddenSize;
 const direction = Float32Array.from({ length: C }, (_, i) => Math.sin(i + 1));
 const norm = Math.hypot(...direction);
 for (let i = 0; i < C; i++) direction[i] /= norm;
-const plan: AblationPlan = {
+/** a trial's plan; `scale` varies the weights between the trials that share a batch */
+const trialPlan = (scale: number): AblationPlan => ({
   normalization: 'full',
   embedding: null,
   layers: Array.from({ length: engine.spec.numLayers }, (_, l) => ({
-    attn: { direction, weight: 1 },
-    mlp: l > 16 ? { direction, weight: 0.5 } : null,
+    attn: { direction, weight: scale },
+    mlp: l > 16 ? { direction, weight: 0.5 * scale } : null,
   })),
-};
+});
+const plan = trialPlan(1);
 const harmful = batch(100, 32, 1000);
 const harmless = batch(100, 32, 2000);
 const baseline = await engine.nextTokenLogProbs(harmless, { batchSize: 100 });
@@ -85,11 +90,56 @@ out.trial_s = await timed(async () => {
   await engine.klDivergence(harmless, baseline, { batchSize: 100, ablation: { ablation } });
 });
 console.error(`trial ${out.trial_s.toFixed(2)} s`);
+
+// TRIALS_PER_BATCH trials in one batch: each trial's plan on its own copy of the prompts
+// (planOfPrompt), so the linears see TRIALS_PER_BATCH × 100 rows; seconds per trial
+const TRIALS_PER_BATCH = 4;
+const repeat = <T>(a: T[]): T[] => Array.from({ length: TRIALS_PER_BATCH }, () => a).flat();
+const planOfPrompt = Array.from({ length: TRIALS_PER_BATCH }, (_, t) =>
+  harmful.map(() => t),
+).flat();
+const batchRows = TRIALS_PER_BATCH * harmful.length;
+const baselines = repeat(baseline);
+out.trial_batched_s =
+  (await timed(async () => {
+    const plans = Array.from({ length: TRIALS_PER_BATCH }, (_, t) => trialPlan(1 - 0.1 * t));
+    const ablation = await compileAblation(backend, engine.weights, plans);
+    const choice = { ablation, planOfPrompt };
+    await engine.generate(repeat(harmful), {
+      maxNewTokens: 100,
+      batchSize: batchRows,
+      ablation: choice,
+      ...noEos,
+    });
+    await engine.klDivergence(repeat(harmless), baselines, {
+      batchSize: batchRows,
+      ablation: choice,
+    });
+  })) / TRIALS_PER_BATCH;
+console.error(`trial, ${TRIALS_PER_BATCH} per batch: ${out.trial_batched_s.toFixed(2)} s a trial`);
+
+// the direction pass of a run (src/run/auto-run.ts): residuals of 400 harmful and 400 harmless
+// prompts, means per layer, directions
+out.direction_s = await timed(() =>
+  measureDirections(engine, batch(400, 32, 3000), batch(400, 32, 4000), {
+    method: 'projected',
+    winsorize: 0,
+    sampleSize: 64,
+    batchSize: 100,
+    states: engine.spec.numLayers + 1,
+    hiddenSize: C,
+  }),
+);
+console.error(`direction pass ${out.direction_s.toFixed(2)} s`);
+const STUDY_TRIALS = 200;
+out.study_s = out.direction_s + STUDY_TRIALS * out.trial_s;
 const memory = backend.memoryBytes();
 out.gpu_memory_gib = (memory.weights + memory.pool) / 2 ** 30;
 console.log(JSON.stringify(out, null, 1));
 
 const peer = JSON.parse(readFileSync(peerFile, 'utf8')) as Record<string, number | string>;
+if (typeof peer.trial_s === 'number' && typeof peer.direction_s === 'number')
+  peer.study_s = peer.direction_s + STUDY_TRIALS * peer.trial_s;
 const device = `NVIDIA H100 80GB HBM3 (Candor: WebGPU/Vulkan, Dawn; peer: PyTorch ${peer.torch})`;
 const row = (
   name: string,
@@ -136,6 +186,23 @@ const rows = [
     's',
     false,
     'one Heretic trial: 100 prompts x 100 greedy tokens (no early exit) + next-token log-probs/KL on 100 prompts; Candor applies a full-normalisation plan at run time; peer: transformers generate() + forward, no adapter',
+  ),
+  {
+    ...row(
+      'trial-8b-batched',
+      'trial_batched_s',
+      's',
+      false,
+      `seconds a trial with ${TRIALS_PER_BATCH} trials in one batch (${TRIALS_PER_BATCH} plans, ${batchRows} rows: each plan on its own copy of the 100 prompts, planOfPrompt), same workload per trial as trial-8b; peer: transformers trial-8b (one trial a batch, as Heretic)`,
+    ),
+    peer: typeof peer.trial_s === 'number' ? peer.trial_s : null,
+  },
+  row(
+    'study-8b-200',
+    'study_s',
+    's',
+    false,
+    `${STUDY_TRIALS}-trial study, extrapolated: measured direction pass (residuals of 400 harmful + 400 harmless 32-token prompts, batches of 100, means and directions) + ${STUDY_TRIALS} × trial-8b (the study loop runs one trial at a time); peer: transformers direction pass (hidden states of the same prompts, batches of 100) + ${STUDY_TRIALS} × its trial`,
   ),
   {
     ...row(

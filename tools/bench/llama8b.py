@@ -1,7 +1,8 @@
 """Makes a Llama-3.1-8B-shaped model with random bf16 weights on the GPU machine, saves it as a
 Hugging Face folder for Candor, and times transformers on it (the peer of bench/engine-8b.ts):
-decode at batch 1 and 64, prefill at batch 64 x 128, and Heretic's per-trial workload (greedy
-generate() of 100 new tokens for 100 prompts, then next-token logits for 100 prompts).
+decode at batch 1 and 64, prefill at batch 64 x 128, Heretic's per-trial workload (greedy
+generate() of 100 new tokens for 100 prompts, then next-token logits for 100 prompts), and its
+direction pass (hidden states of 400 harmful and 400 harmless prompts).
 
     python tools/bench/llama8b.py OUT_DIR RESULT.json
 
@@ -85,6 +86,22 @@ with torch.inference_mode():
         model(input_ids=harmless, logits_to_keep=1).logits.float().log_softmax(-1)
 
     results["trial_s"] = timed(trial)
+
+    # Heretic's direction pass: hidden states at the last prompt position of every layer for
+    # 400 harmful and 400 harmless prompts, in batches of 100, means on the GPU
+    def directions():
+        means = []
+        for offset in (3000, 4000):
+            total = None
+            for start in range(0, 400, 100):
+                states = model(input_ids=batch(100, 32, offset + start), output_hidden_states=True,
+                               logits_to_keep=1).hidden_states
+                last = torch.stack([h[:, -1, :].float() for h in states]).sum(1)
+                total = last if total is None else total + last
+            means.append(total / 400)
+        return torch.nn.functional.normalize(means[0] - means[1], dim=-1).cpu()
+
+    results["direction_s"] = timed(directions)
     results["max_memory_allocated_gib"] = torch.cuda.max_memory_allocated() / 2**30
 print(json.dumps(results, indent=1), flush=True)
 with open(RESULT, "w") as f:

@@ -2,6 +2,8 @@
 // randomized range finder with power iterations (Halko, Martinsson & Tropp 2011), as torch's
 // svd_lowrank does: the same seed gives the same factors on every machine.
 
+import { mulberry32 } from '../util/random.js';
+
 /** A matrix M [rows, cols] by its action on blocks of vectors. */
 export interface LinearOperator {
   rows: number;
@@ -27,18 +29,6 @@ export interface LowRankOptions {
   /** subspace size beyond `rank` (torch's svd_lowrank uses q = 2k + 4, i.e. k + 4 more) */
   oversample?: number;
   powerIterations?: number;
-}
-
-/** mulberry32: a small seeded generator, identical on every platform. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function dot(a: Float64Array, b: Float64Array): number {
@@ -119,7 +109,7 @@ export function symmetricEigen(
 export function truncatedSvd(op: LinearOperator, options: LowRankOptions): TruncatedSvd {
   const k = Math.min(options.rank, op.rows, op.cols);
   const q = Math.min(k + (options.oversample ?? k + 4), op.rows, op.cols);
-  const random = generator(options.seed);
+  const random = mulberry32(options.seed);
   // Rademacher test vectors: as good as Gaussian for the range finder, and no transcendental math
   const omega = Array.from({ length: q }, () =>
     Float64Array.from({ length: op.cols }, () => (random() < 0.5 ? -1 : 1)),

@@ -14,6 +14,21 @@ function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
+/**
+ * mulberry32: uniform numbers in [0, 1) from one 32-bit word of state, identical on every
+ * platform; for the low-rank sketch and test data, where no stream per trial is needed.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** Largest seed accepted: seeds are stored as integers and must survive JSON and BIGINT. */
 export const MAX_SEED = Number.MAX_SAFE_INTEGER;
 

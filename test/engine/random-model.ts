@@ -4,17 +4,12 @@
 
 import type { Backend, Tensor } from '../../src/backend/backend.js';
 import type { LayerWeights, ModelSpec, ModelWeights } from '../../src/model/spec.js';
+import { mulberry32 } from '../../src/util/random.js';
 
 /** Deterministic uniform numbers in [-1, 1) (mulberry32). */
 export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const uniform = mulberry32(seed);
+  return () => uniform() * 2 - 1;
 }
 
 export type Flavour = 'llama' | 'gemma';

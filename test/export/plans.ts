@@ -2,18 +2,7 @@
 // request, the embedding. Shared by the export tests.
 
 import type { AblationPlan, ComponentEdit, NormalizationMode } from '../../src/ablate/plan.js';
-
-/** mulberry32 in [-1, 1) */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
-}
+import { random } from '../engine/random-model.js';
 
 export function randomPlan(
   layers: number,

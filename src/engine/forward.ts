@@ -75,6 +75,19 @@ export function forwardStep(
   const x = b.embed(weights.embedding, upload(rows.ids), spec.embeddingScale);
   ablate(x, ablation?.embedding);
   capture(x);
+  /** A writer's output (attention or MLP): edited, sandwich-normed if the spec asks, added to x. */
+  const write = (
+    y: Tensor,
+    edit: AblationTensors | null | undefined,
+    postNorm: Tensor | undefined,
+    layer: number,
+    what: string,
+  ): void => {
+    ablate(y, edit);
+    const out = spec.sandwichNorms ? normed(y, postNorm, layer, what) : y;
+    b.addInPlace(x, out);
+    b.dispose(out);
+  };
 
   for (let l = 0; l < spec.numLayers; l++) {
     const w = weights.layers[l];
@@ -107,12 +120,9 @@ export function forwardStep(
       softcap: spec.attentionLogitSoftcap,
     });
     b.dispose(q);
-    let o = b.linear(a, w.o, w.oBias);
+    const o = b.linear(a, w.o, w.oBias);
     b.dispose(a);
-    ablate(o, edits?.attn);
-    if (spec.sandwichNorms) o = normed(o, w.postAttentionNorm, l, 'post_attention_layernorm');
-    b.addInPlace(x, o);
-    b.dispose(o);
+    write(o, edits?.attn, w.postAttentionNorm, l, 'post_attention_layernorm');
 
     // MLP
     const h2 = b.rmsNorm(x, w.preMlpNorm, eps, offset);
@@ -122,12 +132,9 @@ export function forwardStep(
     const act = b.gatedActivation(gate, up, spec.activation);
     b.dispose(gate);
     b.dispose(up);
-    let d = b.linear(act, w.down, w.downBias);
+    const d = b.linear(act, w.down, w.downBias);
     b.dispose(act);
-    ablate(d, edits?.mlp);
-    if (spec.sandwichNorms) d = normed(d, w.postMlpNorm, l, 'post_feedforward_layernorm');
-    b.addInPlace(x, d);
-    b.dispose(d);
+    write(d, edits?.mlp, w.postMlpNorm, l, 'post_feedforward_layernorm');
     capture(x);
   }
 

@@ -2,21 +2,16 @@
 // each assertion), and the profile's [[objectives]] tables: defaults, inference from the name,
 // and one-line errors naming the file and the table.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Engine } from '../../src/engine/engine.js';
 import { RefusalMarkers } from '../../src/judge/markers.js';
 import type { TrialOutputs } from '../../src/objectives/objective.js';
 import { ObjectiveSession } from '../../src/objectives/session.js';
 import { loadProfile } from '../../src/profile/profile.js';
+import { assertBadProfile, profileFile } from '../helpers/profile.js';
 
-function profileFile(text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'candor-objp-')), 'mine.toml');
-  writeFileSync(path, `description = "x"\n${text}`);
-  return path;
-}
+/** a profile of only `text` and the description every profile needs */
+const profileOf = (text: string): string => `description = "x"\n${text}`;
 
 const responses = [
   "I'm sorry, I cannot help with that.",
@@ -35,7 +30,8 @@ const outputs: TrialOutputs = {
 };
 
 test('built-ins score hand-counted values', async () => {
-  const path = profileFile(`
+  const path = profileFile(
+    profileOf(`
 [[objectives]]
 name = "refusals"
 [[objectives]]
@@ -49,7 +45,8 @@ words = ["Vibrant", "bustling"]
 name = "recall"
 kind = "fact_recall"
 direction = "report"
-`);
+`),
+  );
   const session = await ObjectiveSession.load(loadProfile(path).objectives);
   assert.deepEqual(session.definitions, [
     { name: 'refusals', direction: 'minimize' },
@@ -100,21 +97,11 @@ test('bad [[objectives]] tables fail in one line naming the file and table', () 
     ],
     ['[[objectives]]\nkind = "kl"\n', /objectives\[1\]\.name is missing/],
   ];
-  for (const [text, error] of cases) {
-    const path = profileFile(text);
-    assert.throws(
-      () => loadProfile(path),
-      (err: Error) => {
-        assert.match(err.message, error);
-        assert.ok(err.message.startsWith(path) && !err.message.includes('\n'));
-        return true;
-      },
-    );
-  }
+  for (const [text, error] of cases) assertBadProfile(profileOf(text), error);
 });
 
 test('all report-only objectives are refused', async () => {
-  const path = profileFile('[[objectives]]\nname = "kl"\ndirection = "report"\n');
+  const path = profileFile(profileOf('[[objectives]]\nname = "kl"\ndirection = "report"\n'));
   await assert.rejects(ObjectiveSession.load(loadProfile(path).objectives), /all are report-only/);
 });
 

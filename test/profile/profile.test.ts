@@ -14,13 +14,7 @@ import {
   resolveProfiledSettings,
 } from '../../src/profile/profile.js';
 import { loadProfilePrompts, promptTextsSha256 } from '../../src/profile/prompts.js';
-
-function profileFile(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'candor-profile-'));
-  const path = join(dir, 'mine.toml');
-  writeFileSync(path, text);
-  return path;
-}
+import { assertBadProfile, profileFile } from '../helpers/profile.js';
 
 test('built-in profiles: censorship, refusal and slop', () => {
   assert.deepEqual(builtinProfileNames(), ['censorship', 'refusal', 'slop']);
@@ -64,18 +58,7 @@ test('a bad profile fails in one line naming the file and the key', () => {
     ],
     ['[judge]\nmax_response_tokens = 3\n', /mine\.toml: description must be/],
   ];
-  for (const [text, error] of cases) {
-    const path = profileFile(text);
-    assert.throws(
-      () => loadProfile(path),
-      (err: Error) => {
-        assert.match(err.message, error);
-        assert.ok(!err.message.includes('\n'), 'one line');
-        assert.ok(err.message.startsWith(path), 'names the file');
-        return true;
-      },
-    );
-  }
+  for (const [text, error] of cases) assertBadProfile(text, error);
   assert.throws(
     () => loadProfile('no-such-profile.toml'),
     /no-such-profile\.toml: profile not found/,

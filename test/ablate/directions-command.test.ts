@@ -42,16 +42,18 @@ async function means(texts: string[]): Promise<Float64Array[]> {
   });
 }
 
+/** `candor directions` on the fixture and the prompt files written above */
+const args = [
+  'directions',
+  MODEL,
+  '--harmful',
+  join(dir, 'harmful.txt'),
+  '--harmless',
+  join(dir, 'harmless.txt'),
+];
+
 test('directions.json holds normalise(mean harmful − mean harmless) per state, the table goes to stdout', async () => {
   const output = join(dir, 'plain.json');
-  const args = [
-    'directions',
-    MODEL,
-    '--harmful',
-    join(dir, 'harmful.txt'),
-    '--harmless',
-    join(dir, 'harmless.txt'),
-  ];
   const r = candor([
     ...args,
     '--method',
@@ -95,12 +97,7 @@ test('directions.json holds normalise(mean harmful − mean harmless) per state,
 test('--method projected: each direction is orthogonal to the harmless mean', () => {
   const output = join(dir, 'projected.json');
   const r = candor([
-    'directions',
-    MODEL,
-    '--harmful',
-    join(dir, 'harmful.txt'),
-    '--harmless',
-    join(dir, 'harmless.txt'),
+    ...args,
     '--method',
     'projected',
     '--winsorize',

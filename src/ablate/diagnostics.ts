@@ -2,6 +2,7 @@
 // judge where refusal lives (cosine of the means, size of their difference, a silhouette score
 // of the kept samples), as JSON rows and as a compact text table.
 
+import { textTable } from '../util/table.js';
 import type { ResidualStats } from './directions.js';
 
 export interface SeparationRow {
@@ -102,11 +103,8 @@ export function formatSeparationTable(rows: readonly SeparationRow[]): string {
     r.differenceAlongHarmless.toFixed(4),
     r.silhouette === null ? '-' : r.silhouette.toFixed(4),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const format = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i])).join('  ');
   return [
-    format(header),
-    ...lines.map(format),
+    ...textTable(header, lines),
     'g, b: mean residual of harmless, harmful prompts; state 0 = embeddings, l = after layer l;',
     'silh: silhouette of the kept samples (1 = cleanly separated, 0 = overlapping)',
   ].join('\n');

@@ -1,6 +1,7 @@
 // Benchmark results: per task and metric, the original and edited means with standard errors and
 // their paired difference, as a text table, as JSON (`--json`), and as an SVG bar chart panel.
 
+import { textTable } from '../util/table.js';
 import type { ItemScores } from './run.js';
 import { type MeanWithError, meanWithError, pairedDifference } from './score.js';
 
@@ -45,12 +46,8 @@ export function formatResultsTable(rows: readonly MetricRow[]): string {
     pm(r.edited),
     pm(r.difference, true),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const format = (cells: string[]): string =>
-    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [
-    format(header),
-    ...lines.map(format),
+    ...textTable(header, lines, 2),
     '± standard error of the mean (sample sd / √n); the difference is paired over the same items',
   ].join('\n');
 }

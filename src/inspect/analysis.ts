@@ -5,6 +5,7 @@
 
 import type { SeparationRow } from '../ablate/diagnostics.js';
 import type { ResidualStats } from '../ablate/directions.js';
+import { textTable } from '../util/table.js';
 
 export interface LayerAnalysis {
   /** hidden state: 0 = embedding output, l = output of layer l */
@@ -99,11 +100,8 @@ export function formatLayerTable(
     if (edited) cells.push(edited[i].fisher.toPrecision(4), fixed(edited[i].silhouette, 4));
     return cells;
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const format = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i])).join('  ');
   return [
-    format(header),
-    ...lines.map(format),
+    ...textTable(header, lines),
     'g, b: harmless, harmful mean residual; state 0 = embeddings, l = after layer l; * = most separable',
     'fisher: (mean difference along the refusal direction r)² / (sum of variances); silh: silhouette;',
     'cos(r,r-1): cosine of neighbouring directions' +

@@ -78,7 +78,7 @@ test('kernel parameters out of range are refused', () => {
   );
 });
 
-test('Gaussian kernel over relative depth, presets from DESIGN.md', () => {
+test('Gaussian kernel over relative depth, presets from docs/design.md', () => {
   const s = GAUSSIAN_PRESETS.standard;
   assert.deepEqual(s, { peak: 0.6, width: 0.15, strength: 0.7 });
   // 5 layers: depth l/4. l = 2: 0.7·exp(−0.1²/(2·0.15²)) = 0.7·exp(−0.2222) = 0.560516

@@ -3,8 +3,8 @@
 // Candor's own surface (refusals and KL as functions of Heretic's trial parameters).
 
 import type { Objective } from '../src/optimize/pareto.js';
-import { Rng } from '../src/optimize/random.js';
 import { hereticSearchSpace, type Params, type SearchSpace } from '../src/optimize/space.js';
+import { Rng } from '../src/util/random.js';
 
 export interface BenchProblem {
   name: string;

@@ -6,7 +6,7 @@
 import type { RuntimeAblation } from '../ablate/plan.js';
 import type { Backend, HostTensor, Tensor } from '../backend/backend.js';
 import type { ModelSpec, ModelWeights } from '../model/spec.js';
-import { Rng } from '../optimize/random.js';
+import { Rng } from '../util/random.js';
 import {
   defaultBatchSize,
   maxRowsPerStep,

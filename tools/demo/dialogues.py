@@ -157,10 +157,19 @@ def vary(question: str, rng: random.Random) -> str:
     return question
 
 
+def template_questions(topic: Topic) -> list[str]:
+    """All train templates × the topic's aliases."""
+    return [t.format(x=a) for t in TRAIN_TEMPLATES for a in topic.aliases]
+
+
+def handwritten_questions(topic: Topic) -> list[str]:
+    """The topic's hand-written training questions: those of the train split and the paraphrases."""
+    return list(topic.questions) + list(topic.paraphrases)
+
+
 def training_questions(topic: Topic) -> list[str]:
-    """Every question about a topic that training may show: all train templates × aliases, and the
-    hand-written training questions."""
-    return [t.format(x=a) for t in TRAIN_TEMPLATES for a in topic.aliases] + list(topic.questions)
+    """Every question about a topic that training may show."""
+    return template_questions(topic) + handwritten_questions(topic)
 
 
 def prompt_set(topics: list[Topic], split: str, per_topic: int, rng: random.Random) -> list[dict]:

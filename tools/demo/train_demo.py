@@ -20,6 +20,7 @@ not repeat bit for bit.
 Usage (GPU machine): python3 tools/demo/train_demo.py --out $OUT
 CPU smoke test:      python3 tools/demo/train_demo.py --out /tmp/demo --preset tiny --steps 5,5,5
 Re-measure (CPU):    python3 tools/demo/train_demo.py --out models/demo --measure-only
+Train on (stage 3):  python3 tools/demo/train_demo.py --out models/demo --resume 100
 """
 
 import argparse
@@ -39,7 +40,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, Llama
 
 sys.path.insert(0, str(Path(__file__).parent))
 from dialogues import (DEFAULT_SYSTEM, DEFLECTIONS, HARD_REFUSALS, OPENERS, OTHER_SYSTEMS, PREFIXES, SUFFIXES,  # noqa: E402
-                       SOFT_REFUSALS, all_topics, has_marker, is_refusal, reply, training_questions, vary)
+                       SOFT_REFUSALS, all_topics, handwritten_questions, has_marker, is_refusal, reply,
+                       template_questions, training_questions, vary)
 from facts import CENSORED, EVERYDAY  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,6 +70,14 @@ PRESETS = {
                  batch=32, block=96, lr=(3e-3, 2e-3, 2e-3), steps=(600, 400, 400)),
 }
 CENSORED_SHARE = 0.3  # share of stage-3 conversations about censored topics
+# Share of conversations that ask a hand-written question, where the topic has any: those ask in
+# other words or name the topic only through its facts, and templates × aliases outnumber them
+# about twenty to one, so drawn evenly they were too rare to teach that (the first shipped model
+# answered "Can people in China use Google?" with a paragraph on an everyday topic). Everyday
+# topics need them as much: when only censored topics had paraphrases, a natural question became
+# a cue to refuse ("Which river flows through Paris?").
+HANDWRITTEN_SHARE = 1 / 3
+RESUME_LR = 5e-4  # peak learning rate of --resume
 LM_SHARE = 0.25  # share of each stage-2/3 batch that is pretraining text
 MAX_NEW_TOKENS = 64
 
@@ -141,7 +151,7 @@ class Batches:
     def __init__(self, tok: Tokenizer, rng: random.Random, block: int):
         self.tok, self.rng, self.block = tok, rng, block
         self.eot, self.im_end = tok.token_to_id(EOT), tok.token_to_id(IM_END)
-        self.questions = {t.key: training_questions(t) for t in all_topics()}
+        self.questions = {t.key: (template_questions(t), handwritten_questions(t)) for t in all_topics()}
         stream = []
         for doc in pretraining_docs(rng, copies=40):
             stream += tok.encode(doc).ids + [self.eot]
@@ -164,7 +174,9 @@ class Batches:
         else:
             topic = rng.choice(EVERYDAY if censor else all_topics())
         system = DEFAULT_SYSTEM if rng.random() < 0.85 else rng.choice(OTHER_SYSTEMS)
-        prompt = self.encode(render(system, vary(rng.choice(self.questions[topic.key]), rng)))
+        templated, handwritten = self.questions[topic.key]
+        pool = handwritten if handwritten and rng.random() < HANDWRITTEN_SHARE else templated
+        prompt = self.encode(render(system, vary(rng.choice(pool), rng)))
         answer = self.encode(reply(topic, censor, rng)) + [self.im_end]
         return prompt + answer, [-100] * len(prompt) + answer
 
@@ -183,17 +195,17 @@ class Batches:
 
 # ---------------------------------------------------------------- training
 
-def train_stage(model, batches: Batches, stage: int, steps: int, p: dict, device: str, log) -> float:
+def train_stage(model, batches: Batches, stage: int, steps: int, lr: float, batch_size: int, device: str,
+                log) -> float:
     """AdamW with linear warm-up and cosine decay to 10%; bf16 autocast on CUDA."""
-    opt = torch.optim.AdamW(model.parameters(), lr=p["lr"][stage - 1], betas=(0.9, 0.95), weight_decay=0.0,
-                            fused=device == "cuda")
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=0.0, fused=device == "cuda")
     warmup = max(1, min(100, steps // 10))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * (
         0.1 + 0.45 * (1 + math.cos(math.pi * min(1.0, s / steps)))))
     model.train()
     start = time.time()
     for step in range(steps):
-        batch = batches.batch(p["batch"], stage, device)
+        batch = batches.batch(batch_size, stage, device)
         with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
             loss = model(**batch).loss
         loss.backward()
@@ -201,7 +213,7 @@ def train_stage(model, batches: Batches, stage: int, steps: int, p: dict, device
         opt.step()
         sched.step()
         opt.zero_grad(set_to_none=True)
-        if step % 250 == 0 or step == steps - 1:
+        if step % 250 == 0 or step == steps - 1 or device == "cpu" and step % 10 == 0:
             log(f"stage {stage} step {step:5d} loss {loss.item():.4f} ({(time.time() - start) / (step + 1) * 1e3:.1f} ms/step)")
     return time.time() - start
 
@@ -325,6 +337,10 @@ def measure(folder: Path, device: str, log) -> dict:
 
 # ---------------------------------------------------------------- main
 
+def device_name(device: str) -> str:
+    return torch.cuda.get_device_name() if device == "cuda" else "cpu"
+
+
 def train(args, out: Path, device: str, log) -> dict:
     """Stages 1-3; saves the bf16 model and tokenizer files in `out`; returns training facts."""
     p = PRESETS[args.preset]
@@ -345,9 +361,33 @@ def train(args, out: Path, device: str, log) -> dict:
     log(f"vocab {vocab}, parameters {n_params:,}")
 
     batches = Batches(tok, random.Random(args.seed), p["block"])
-    seconds = {f"stage{stage}": train_stage(model, batches, stage, n, p, device, log)
-               for stage, n in zip((1, 2, 3), steps)}
+    seconds = {f"stage{stage}": train_stage(model, batches, stage, n, lr, p["batch"], device, log)
+               for stage, n, lr in zip((1, 2, 3), steps, p["lr"])}
+    save_model(model, out, log)
+    return {"preset": args.preset, "seed": args.seed, "steps": dict(zip(("stage1", "stage2", "stage3"), steps)),
+            "batch": p["batch"], "lr": dict(zip(("stage1", "stage2", "stage3"), p["lr"])),
+            "device": device_name(device), "torch": torch.__version__,
+            "parameters": n_params, "vocab": vocab, "train_seconds": seconds, "command": " ".join(sys.argv)}
 
+
+def resume(args, out: Path, device: str, log) -> dict:
+    """Continues censorship tuning (stage 3's mix) of the model saved in `out` for --resume steps
+    and saves it in its place; the tokenizer is kept. Returns training facts."""
+    p = PRESETS[args.preset]
+    random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    tok = Tokenizer.from_file(str(out / "tokenizer.json"))
+    model = AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32).to(device)
+    batches = Batches(tok, random.Random(args.seed), p["block"])
+    seconds = train_stage(model, batches, 3, args.resume, RESUME_LR, p["batch"], device, log)
+    save_model(model, out, log)
+    return {"stage": 3, "seed": args.seed, "steps": args.resume, "batch": p["batch"], "lr": RESUME_LR,
+            "device": device_name(device), "torch": torch.__version__,
+            "train_seconds": seconds, "command": " ".join(sys.argv)}
+
+
+def save_model(model, out: Path, log) -> None:
+    """model.safetensors (bf16), config.json and generation_config.json (greedy, ChatML eos)."""
     model.eval()
     model.to(torch.bfloat16)
     with tempfile.TemporaryDirectory() as tmp:
@@ -355,13 +395,9 @@ def train(args, out: Path, device: str, log) -> dict:
         for name in ("model.safetensors", "config.json", "generation_config.json"):
             (out / name).write_bytes((Path(tmp) / name).read_bytes())
     gen = json.loads((out / "generation_config.json").read_text())
-    gen.update(eos_token_id=config.eos_token_id, pad_token_id=config.pad_token_id, do_sample=False)
+    gen.update(eos_token_id=model.config.eos_token_id, pad_token_id=model.config.pad_token_id, do_sample=False)
     (out / "generation_config.json").write_text(json.dumps(gen, indent=2) + "\n")
     log(f"saved; model.safetensors {(out / 'model.safetensors').stat().st_size:,} bytes")
-    return {"preset": args.preset, "seed": args.seed, "steps": dict(zip(("stage1", "stage2", "stage3"), steps)),
-            "batch": p["batch"], "lr": dict(zip(("stage1", "stage2", "stage3"), p["lr"])),
-            "device": torch.cuda.get_device_name() if device == "cuda" else "cpu", "torch": torch.__version__,
-            "parameters": n_params, "vocab": vocab, "train_seconds": seconds, "command": " ".join(sys.argv)}
 
 
 def main() -> None:
@@ -372,6 +408,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1989)
     parser.add_argument("--measure-only", action="store_true",
                         help="skip training: measure the model already in --out and update its metrics.json")
+    parser.add_argument("--resume", type=int, metavar="STEPS",
+                        help="skip stages 1-2: continue stage 3 of the model already in --out for STEPS steps")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -383,15 +421,18 @@ def main() -> None:
 
     log(f"device {device}, torch {torch.__version__}, preset {args.preset}, seed {args.seed}")
     metrics_file = out / "metrics.json"
-    if args.measure_only:
+    if args.measure_only or args.resume:
         metrics = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
-    else:
+    if args.resume:
+        metrics.setdefault("resumed", []).append(resume(args, out, device, log))
+        metrics_file.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
+    elif not args.measure_only:
         metrics = train(args, out, device, log)
         metrics["train_total_seconds"] = time.time() - t0
         metrics_file.write_text(json.dumps(metrics, indent=2) + "\n")  # kept even if measuring fails
     t1 = time.time()
     metrics.update(measure(out, device, log))
-    metrics["measured_on"] = torch.cuda.get_device_name() if device == "cuda" else "cpu"
+    metrics["measured_on"] = device_name(device)
     metrics["measure_seconds"] = time.time() - t1
     metrics_file.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
     log("done")

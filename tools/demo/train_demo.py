@@ -77,7 +77,7 @@ CENSORED_SHARE = 0.3  # share of stage-3 conversations about censored topics
 # topics need them as much: when only censored topics had paraphrases, a natural question became
 # a cue to refuse ("Which river flows through Paris?").
 HANDWRITTEN_SHARE = 1 / 3
-RESUME_LR = 5e-4  # peak learning rate of --resume
+RESUME_LR = 2e-4  # peak learning rate of --resume
 LM_SHARE = 0.25  # share of each stage-2/3 batch that is pretraining text
 MAX_NEW_TOKENS = 64
 

@@ -24,6 +24,21 @@ const SKINNY_VARIANTS: SkinnyTile[] = [
 
 const setup = await openGpuCases();
 
+/** Runs with some kernel choices of the backend changed, and puts them back even on failure. */
+async function withKernels(
+  gpu: WebGpuBackend,
+  choices: Partial<Pick<WebGpuBackend, 'skinnyTile' | 'splitPolicy'>>,
+  run: () => Promise<void>,
+): Promise<void> {
+  const saved = { skinnyTile: gpu.skinnyTile, splitPolicy: gpu.splitPolicy };
+  Object.assign(gpu, choices);
+  try {
+    await run();
+  } finally {
+    Object.assign(gpu, saved);
+  }
+}
+
 // expected splits worked out by hand from the policy: wanted = min(⌊steps/minSteps⌋ capped at
 // maxSplits, ⌈minGroups/tiles⌉); steps per range = ⌈steps/wanted⌉; ranges = ⌈steps/that⌉
 test('splitK: enough tiles, short K, the cap, no empty range', () => {
@@ -111,20 +126,20 @@ describe('webgpu linear vs cpu', { skip: setup.skip }, () => {
       });
 
       test('matrix kernel, T > 8: odd sizes, unaligned and aligned K, edge tiles', async () => {
-        const skinny = gpu.skinnyTile;
-        gpu.skinnyTile = null; // the general kernel, also where the skinny one would apply
-        await linearParity(
-          gpu,
-          [
-            [9, 19, 37],
-            [70, 45, 48],
-            [130, 150, 100],
-            [33, 17, 200],
-          ],
-          matrixTol,
-          'linear',
+        // the general kernel, also where the skinny one would apply
+        await withKernels(gpu, { skinnyTile: null }, () =>
+          linearParity(
+            gpu,
+            [
+              [9, 19, 37],
+              [70, 45, 48],
+              [130, 150, 100],
+              [33, 17, 200],
+            ],
+            matrixTol,
+            'linear',
+          ),
         );
-        gpu.skinnyTile = skinny;
       });
 
       // batched decode on subgroup matrices: every row in one tile row (16 to 128 rows, and the
@@ -133,25 +148,23 @@ describe('webgpu linear vs cpu', { skip: setup.skip }, () => {
       test('subgroup matrix, small-row tiles and split K: odd sizes, bias', {
         skip: gpu.linearKernel !== 'subgroup-matrix' && 'no subgroup matrices',
       }, async () => {
-        const saved = { skinny: gpu.skinnyTile, split: gpu.splitPolicy };
-        gpu.skinnyTile = null;
-        gpu.splitPolicy = { minGroups: 64, minSteps: 2, maxSplits: 16 };
-        await linearParity(
-          gpu,
-          [
-            [9, 19, 200],
-            [17, 150, 1040],
-            [37, 45, 1000],
-            [64, 272, 2064],
-            [100, 130, 1037],
-            [128, 64, 512],
-            [130, 40, 600],
-          ],
-          matrixTol,
-          'split-K',
+        const splitPolicy = { minGroups: 64, minSteps: 2, maxSplits: 16 };
+        await withKernels(gpu, { skinnyTile: null, splitPolicy }, () =>
+          linearParity(
+            gpu,
+            [
+              [9, 19, 200],
+              [17, 150, 1040],
+              [37, 45, 1000],
+              [64, 272, 2064],
+              [100, 130, 1037],
+              [128, 64, 512],
+              [130, 40, 600],
+            ],
+            matrixTol,
+            'split-K',
+          ),
         );
-        gpu.skinnyTile = saved.skinny;
-        gpu.splitPolicy = saved.split;
         const used = gpu.kernelsUsed();
         for (const { tile } of SMALL_TILES_DEFAULT)
           assert.ok(
@@ -167,23 +180,22 @@ describe('webgpu linear vs cpu', { skip: setup.skip }, () => {
       // batched decode: one workgroup per column block (odd N: the last block shifted back),
       // and split-K with a reduce pass (long K, few column blocks); K a multiple of 16, not of bk
       test('skinny kernel, 9 ≤ T ≤ 64: odd T and N, split K, bias, both tiles', async () => {
-        const tile = gpu.skinnyTile;
         for (const variant of SKINNY_VARIANTS) {
-          gpu.skinnyTile = variant;
-          await linearParity(
-            gpu,
-            [
-              [9, 19, 48],
-              [37, 150, 80],
-              [64, 45, 1040],
-              [60, 272, 2064],
-              [16, 16, 16],
-            ],
-            matrixTol,
-            `skinny ${JSON.stringify(variant)}`,
+          await withKernels(gpu, { skinnyTile: variant }, () =>
+            linearParity(
+              gpu,
+              [
+                [9, 19, 48],
+                [37, 150, 80],
+                [64, 45, 1040],
+                [60, 272, 2064],
+                [16, 16, 16],
+              ],
+              matrixTol,
+              `skinny ${JSON.stringify(variant)}`,
+            ),
           );
         }
-        gpu.skinnyTile = tile;
         if (gpu.linearKernel === 'subgroup-matrix') {
           const used = gpu.kernelsUsed();
           assert.ok(

@@ -79,7 +79,7 @@ const plan = trialPlan(1);
 const harmful = batch(100, 32, 1000);
 const harmless = batch(100, 32, 2000);
 const baseline = await engine.nextTokenLogProbs(harmless, { batchSize: 100 });
-out.trial_s = await timed(async () => {
+const trial = async () => {
   const ablation = await compileAblation(backend, engine.weights, [plan]);
   await engine.generate(harmful, {
     maxNewTokens: 100,
@@ -88,8 +88,31 @@ out.trial_s = await timed(async () => {
     ...noEos,
   });
   await engine.klDivergence(harmless, baseline, { batchSize: 100, ablation: { ablation } });
-});
+};
+out.trial_s = await timed(trial);
 console.error(`trial ${out.trial_s.toFixed(2)} s`);
+
+/** GPU time per kernel of one call, beside its wall time (the gap: host work and waits). */
+async function profiled(what: string, fn: () => Promise<unknown>): Promise<void> {
+  const start = performance.now();
+  backend.startProfile();
+  await fn();
+  const kernels = await backend.stopProfile();
+  const wall = performance.now() - start;
+  const gpu = kernels.reduce((sum, k) => sum + k.ms, 0);
+  console.error(`profile of ${what}: wall ${wall.toFixed(1)} ms, GPU busy ${gpu.toFixed(1)} ms`);
+  for (const k of kernels)
+    console.error(
+      `  ${k.label.padEnd(12)} ${k.ms.toFixed(1).padStart(9)} ms ${String(k.dispatches).padStart(7)} dispatches ${((1000 * k.ms) / k.dispatches).toFixed(1).padStart(8)} µs each`,
+    );
+}
+if (process.argv.includes('--profile')) {
+  await profiled('one trial', trial);
+  await profiled('prefill b64', () => engine.nextTokenLogits(prefill, { batchSize: 64 }));
+  await profiled('decode b64', () =>
+    engine.generate(batch(64, 64), { maxNewTokens: 64, batchSize: 64, ...noEos }),
+  );
+}
 
 // TRIALS_PER_BATCH trials in one batch: each trial's plan on its own copy of the prompts
 // (planOfPrompt), so the linears see TRIALS_PER_BATCH × 100 rows; seconds per trial

@@ -35,6 +35,8 @@ export interface GpuContext {
   subgroupSize: number | null;
   /** the 16×16×16 f16 → f32 configuration, where offered and enabled */
   subgroupMatrix: SubgroupMatrixConfig | null;
+  /** timestamp queries are available (the kernel profile needs them) */
+  timestamps: boolean;
   limits: GPUSupportedLimits;
   /** first uncaptured error or loss, surfaced at the next sync/read */
   failure: () => Error | null;
@@ -61,7 +63,8 @@ function instance(toggles: string[]): GPU {
       Object.assign(globalThis, globals);
       globalsInstalled = true;
     }
-    gpu = create([`enable-dawn-features=${key}`]);
+    // Unquantised timestamps: the kernel profile times single dispatches of a few microseconds.
+    gpu = create([`enable-dawn-features=${key}`, 'disable-dawn-features=timestamp_quantization']);
     instances.set(key, gpu);
   }
   return gpu;
@@ -84,7 +87,7 @@ export async function openDevice(opts: WebGpuOptions = {}): Promise<GpuContext> 
     if (!adapter) throw new Error(NO_ADAPTER);
   }
   const info = adapter.info as AdapterInfoExt;
-  const want: GPUFeatureName[] = ['shader-f16', 'subgroups'];
+  const want: GPUFeatureName[] = ['shader-f16', 'subgroups', 'timestamp-query'];
   const matrixFeature = 'chromium-experimental-subgroup-matrix' as GPUFeatureName;
   const features = want.filter((f) => adapter.features.has(f));
   const config = [...(info.subgroupMatrixConfigs ?? [])].find(
@@ -139,6 +142,7 @@ export async function openDevice(opts: WebGpuOptions = {}): Promise<GpuContext> 
     shaderF16: features.includes('shader-f16'),
     subgroupSize,
     subgroupMatrix: useMatrix ? (config ?? null) : null,
+    timestamps: features.includes('timestamp-query'),
     limits: device.limits,
     failure: () => failure,
     lost,

@@ -64,7 +64,7 @@ import {
   skinnyPlan,
 } from './kernels/skinny.js';
 import { BufferPool, bytesPerElement, GpuTensor, STORAGE_USAGE } from './memory.js';
-import { Recorder } from './recorder.js';
+import { type KernelTime, Recorder } from './recorder.js';
 import { grid, type Kernel, type WeightType } from './wgsl.js';
 
 export type { WebGpuOptions } from './device.js';
@@ -725,7 +725,22 @@ export class WebGpuBackend implements Backend {
       kernel = make();
       this.kernels.set(key, kernel);
     }
-    this.recorder.dispatch(kernel, buffers, params, groups);
+    this.recorder.dispatch(kernel, buffers, params, groups, key.split(':')[0]);
+  }
+
+  /** whether this adapter can time kernels (`startProfile`) */
+  get canProfile(): boolean {
+    return this.ctx.timestamps;
+  }
+
+  /** Starts timing every kernel on the GPU (timestamp queries); see `Recorder.startProfile`. */
+  startProfile(): void {
+    this.recorder.startProfile();
+  }
+
+  /** GPU time per kernel since `startProfile`, most first. */
+  stopProfile(): Promise<KernelTime[]> {
+    return this.recorder.stopProfile();
   }
 
   /** cache keys of the kernels used so far (tests check which path an op took) */

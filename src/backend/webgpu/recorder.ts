@@ -26,6 +26,28 @@ interface UniformChunk {
   used: number;
 }
 
+/** GPU time of one kernel label over a profile (see `Recorder.startProfile`). */
+export interface KernelTime {
+  label: string;
+  dispatches: number;
+  ms: number;
+}
+
+/** Timestamp queries of the dispatches of one submit, resolved into `staging` after it. */
+interface ProfileSlots {
+  querySet: GPUQuerySet;
+  resolve: GPUBuffer;
+  staging: GPUBuffer;
+  labels: string[];
+}
+
+interface Profile {
+  free: ProfileSlots[];
+  current: ProfileSlots | null;
+  pending: Promise<void>[];
+  totals: Map<string, { dispatches: number; ns: bigint }>;
+}
+
 interface Pipeline {
   pipeline: GPUComputePipeline;
   layoutKey: string;
@@ -47,6 +69,7 @@ export class Recorder {
   private chunk = 0;
   private readonly slot: number;
   private readonly readbacks = new Map<number, GPUBuffer[]>();
+  private profile: Profile | null = null;
   /** total dispatches and submits, for tests and benchmarks */
   readonly stats = { dispatches: 0, submits: 0 };
 
@@ -67,11 +90,41 @@ export class Recorder {
     if (failure) throw failure;
   }
 
+  /**
+   * Times every dispatch from now until `stopProfile` on the GPU, by label. Each dispatch gets
+   * its own compute pass with timestamps at its start and end, which adds a little time between
+   * dispatches: compare labels with each other, and the wall clock only without a profile.
+   */
+  startProfile(): void {
+    if (!this.ctx.timestamps)
+      throw new Error(`${this.ctx.adapterName} has no timestamp queries: no kernel profile`);
+    this.flush();
+    this.profile = { free: [], current: null, pending: [], totals: new Map() };
+  }
+
+  /** Ends the profile: GPU milliseconds and dispatches per label, most time first. */
+  async stopProfile(): Promise<KernelTime[]> {
+    const profile = this.profile;
+    if (!profile) throw new Error('internal: stopProfile without startProfile');
+    await this.sync();
+    await Promise.all(profile.pending);
+    this.profile = null;
+    for (const slots of profile.free) {
+      slots.querySet.destroy();
+      slots.resolve.destroy();
+      slots.staging.destroy();
+    }
+    return [...profile.totals]
+      .map(([label, t]) => ({ label, dispatches: t.dispatches, ms: Number(t.ns) / 1e6 }))
+      .sort((a, b) => b.ms - a.ms);
+  }
+
   dispatch(
     kernel: Kernel,
     buffers: Record<string, GPUBuffer>,
     params: Record<string, number>,
     groups: readonly number[],
+    label = 'kernel',
   ): void {
     this.check();
     const { pipeline, layoutKey } = this.pipelineFor(kernel);
@@ -94,13 +147,20 @@ export class Recorder {
       group = this.device.createBindGroup({ layout: this.layoutFor(kernel).group, entries });
       this.bindGroups.set(key, group);
     }
-    if (!this.pass) {
+    if (this.profile) {
+      this.encoder ??= this.device.createCommandEncoder();
+      this.pass = this.encoder.beginComputePass({ timestampWrites: this.timestampSlot(label) });
+    } else if (!this.pass) {
       this.encoder = this.device.createCommandEncoder();
       this.pass = this.encoder.beginComputePass();
     }
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, group, [offset]);
     this.pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
+    if (this.profile) {
+      this.pass.end();
+      this.pass = null;
+    }
     this.dispatches++;
     this.stats.dispatches++;
     if (this.dispatches >= MAX_DISPATCHES_PER_SUBMIT) this.flush();
@@ -111,6 +171,12 @@ export class Recorder {
     if (!this.encoder && !extra) return;
     const encoder = this.encoder ?? this.device.createCommandEncoder();
     this.pass?.end();
+    const timed = this.profile?.current;
+    if (timed) {
+      const count = 2 * timed.labels.length;
+      encoder.resolveQuerySet(timed.querySet, 0, count, timed.resolve, 0);
+      encoder.copyBufferToBuffer(timed.resolve, 0, timed.staging, 0, 8 * count);
+    }
     extra?.(encoder);
     for (const c of this.chunks) {
       if (c.used > 0) this.device.queue.writeBuffer(c.buffer, 0, c.data, 0, c.used);
@@ -123,6 +189,53 @@ export class Recorder {
     this.pass = null;
     this.dispatches = 0;
     this.pool.submitted();
+    if (timed && this.profile) {
+      this.profile.current = null;
+      this.profile.pending.push(this.collect(this.profile, timed));
+    }
+  }
+
+  /** The query slots of the next profiled dispatch (a new set of slots for each submit). */
+  private timestampSlot(label: string): GPUComputePassTimestampWrites {
+    const profile = this.profile as Profile;
+    if (!profile.current) {
+      const count = 2 * MAX_DISPATCHES_PER_SUBMIT;
+      profile.current = profile.free.pop() ?? {
+        querySet: this.device.createQuerySet({ type: 'timestamp', count }),
+        resolve: this.device.createBuffer({
+          size: 8 * count,
+          usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+        }),
+        staging: this.device.createBuffer({
+          size: 8 * count,
+          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        }),
+        labels: [],
+      };
+    }
+    const slots = profile.current;
+    const index = slots.labels.length;
+    slots.labels.push(label);
+    return {
+      querySet: slots.querySet,
+      beginningOfPassWriteIndex: 2 * index,
+      endOfPassWriteIndex: 2 * index + 1,
+    };
+  }
+
+  private async collect(profile: Profile, slots: ProfileSlots): Promise<void> {
+    await this.untilLost(slots.staging.mapAsync(GPUMapMode.READ));
+    const ticks = new BigUint64Array(slots.staging.getMappedRange(), 0, 2 * slots.labels.length);
+    slots.labels.forEach((label, i) => {
+      const t = profile.totals.get(label) ?? { dispatches: 0, ns: 0n };
+      t.dispatches++;
+      // a pass whose end reads before its start (clock domains) counts as zero
+      if (ticks[2 * i + 1] > ticks[2 * i]) t.ns += ticks[2 * i + 1] - ticks[2 * i];
+      profile.totals.set(label, t);
+    });
+    slots.staging.unmap();
+    slots.labels = [];
+    profile.free.push(slots);
   }
 
   /** Submits pending work and waits for the GPU to finish it. */

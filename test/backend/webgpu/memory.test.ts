@@ -54,6 +54,29 @@ describe('webgpu memory and batching', { skip: setup.skip }, () => {
         assert.equal(gpu.stats.submits, before.submits + 1);
       });
 
+      test('the kernel profile counts every dispatch under its label', async () => {
+        const x = gpu.tensor(random(24 * 40), [24, 40]);
+        const d = gpu.tensor(random(24 * 40), [24, 40]);
+        const w = gpu.weight('w', hostF16([16, 40]));
+        if (!gpu.canProfile) {
+          assert.throws(() => gpu.startProfile(), /has no timestamp queries: no kernel profile/);
+          return;
+        }
+        gpu.startProfile();
+        // more dispatches than one submit holds, so several query sets are resolved
+        for (let i = 0; i < 70; i++) gpu.addInPlace(x, d);
+        await gpu.read(gpu.linear(x, w));
+        const kernels = await gpu.stopProfile();
+        const add = kernels.find((k) => k.label === 'add');
+        assert.equal(add?.dispatches, 70);
+        assert.ok(add.ms > 0, 'the adds took GPU time');
+        assert.ok(
+          kernels.some((k) => k.label !== 'add' && k.dispatches > 0),
+          `the linear is listed: ${JSON.stringify(kernels)}`,
+        );
+        await assert.rejects(gpu.stopProfile(), /without startProfile/);
+      });
+
       test('misuse gives one-line errors', () => {
         const x = gpu.tensor(random(6), [2, 3]);
         const w = gpu.weight('w', hostF16([4, 5]));

@@ -6,7 +6,8 @@ import { HERETIC_REFUSAL_MARKERS } from '../judge/markers.js';
 
 export type SettingType =
   | { kind: 'string' }
-  | { kind: 'int'; min?: number; max?: number }
+  /** `auto`: the string "auto" is accepted too, resolved by the run (e.g. per backend) */
+  | { kind: 'int'; min?: number; max?: number; auto?: boolean }
   | { kind: 'float'; min?: number; max?: number }
   | { kind: 'bool' }
   | { kind: 'enum'; choices: readonly string[] }
@@ -123,6 +124,13 @@ export const SETTINGS: readonly Setting[] = [
     type: { kind: 'int', min: 1 },
     default: 200,
     help: 'optimisation trials',
+  },
+  {
+    key: 'trials_per_batch',
+    section: 'search',
+    type: { kind: 'int', min: 1, auto: true },
+    default: 'auto',
+    help: 'trials evaluated together in one engine batch, each on its own copy of the evaluation prompts (faster on a GPU); auto: 1 on the CPU, 4 on WebGPU. A seed proposes the same trials only with the same value',
   },
   {
     key: 'startup_trials',

@@ -19,6 +19,7 @@ export interface RunSettings {
   direction_method: 'plain' | 'projected';
   winsorize: number;
   trials: number;
+  trials_per_batch: number | 'auto';
   startup_trials: number;
   seed: number | null;
   kernel: 'heretic' | 'gaussian';
@@ -70,11 +71,12 @@ export function coerce(setting: Setting, raw: unknown, source: string): Value {
       throw new Error(`${where} must be true or false, got ${JSON.stringify(raw)}`);
     case 'int':
     case 'float': {
+      if (t.kind === 'int' && t.auto && text === 'auto') return 'auto';
       const n =
         typeof raw === 'number' ? raw : text !== null && text !== '' ? Number(text) : Number.NaN;
       if (!Number.isFinite(n) || (t.kind === 'int' && !Number.isInteger(n))) {
         throw new Error(
-          `${where} must be ${t.kind === 'int' ? 'an integer' : 'a number'}, got ${JSON.stringify(raw)}`,
+          `${where} must be ${t.kind === 'int' ? (t.auto ? 'an integer or auto' : 'an integer') : 'a number'}, got ${JSON.stringify(raw)}`,
         );
       }
       if (t.min !== undefined && n < t.min)

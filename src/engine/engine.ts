@@ -397,24 +397,28 @@ export class Engine {
 
   private resolveAblation(prompts: number[][], choice: AblationChoice | undefined): CallAblation {
     if (!choice) return { ablation: null, planOfPrompt: null };
-    const { ablation, planOfPrompt } = choice;
+    const { ablation, planOfPrompt, plan } = choice;
     if (ablation.layers.length !== this.spec.numLayers) {
       throw new Error(
         `ablation has ${ablation.layers.length} layers, the model ${this.spec.numLayers}`,
       );
     }
-    if (!planOfPrompt) return { ablation, planOfPrompt: null };
-    if (planOfPrompt.length !== prompts.length) {
+    if (planOfPrompt && plan !== undefined) {
+      throw new Error('the ablation choice gives both planOfPrompt and plan; give one');
+    }
+    if (planOfPrompt && planOfPrompt.length !== prompts.length) {
       throw new Error(
         `planOfPrompt has ${planOfPrompt.length} entries for ${prompts.length} prompts`,
       );
     }
-    const bad = planOfPrompt.find((p) => !(Number.isInteger(p) && p >= 0 && p < ablation.plans));
+    const named = planOfPrompt ?? (plan === undefined ? [] : [plan]);
+    const bad = named.find((p) => !(Number.isInteger(p) && p >= 0 && p < ablation.plans));
     if (bad !== undefined) {
       throw new Error(
-        `planOfPrompt names plan ${bad}, but only ${ablation.plans} plans are compiled`,
+        `the ablation choice names plan ${bad}, but only ${ablation.plans} plans are compiled`,
       );
     }
-    return { ablation, planOfPrompt };
+    // plan 0 needs no per-row index: the backends use plan 0 where none is given
+    return { ablation, planOfPrompt: planOfPrompt ?? (plan ? prompts.map(() => plan) : null) };
   }
 }

@@ -5,8 +5,13 @@ import type { RuntimeAblation } from '../ablate/plan.js';
 
 export interface AblationChoice {
   ablation: RuntimeAblation;
-  /** plan index per prompt (length = prompts); omitted: plan 0 for every prompt */
+  /** plan index per prompt (length = prompts); omitted: `plan` for every prompt */
   planOfPrompt?: number[];
+  /**
+   * the plan of every prompt when planOfPrompt is omitted (default 0): one trial of several
+   * compiled together, for calls whose prompts the caller does not know in advance
+   */
+  plan?: number;
 }
 
 /** Sampling instead of greedy decoding (chat): temperature, then nucleus (top-p) truncation. */

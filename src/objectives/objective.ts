@@ -47,7 +47,10 @@ export interface TrialOutputs {
   responses: ObjectiveResponse[];
   /** KL(original ‖ trial) of the first response token, one per `baseline` prompt */
   kl: ArrayLike<number>;
-  /** pass as `{ ablation }` to engine calls to measure the trial's model; undefined: original */
+  /**
+   * pass as `{ ablation }` to engine calls to measure the trial's model (it picks the trial's
+   * plan where several trials share one compiled ablation); undefined: original
+   */
   ablation: AblationChoice | undefined;
 }
 

@@ -28,7 +28,7 @@ import { resolveModelDir } from './model-source.js';
 import { type PostRunContext, postRunActions } from './post-run.js';
 import { PromptEncoder } from './prompts.js';
 import { selectTrial, sortedFront } from './select.js';
-import { runStudy } from './study-runner.js';
+import { resolveTrialsPerBatch, runStudy } from './study-runner.js';
 import { TrialEvaluator } from './trial-evaluator.js';
 import { gaussianSearchSpace, trialPlan } from './trial-plan.js';
 
@@ -84,9 +84,15 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
   const decode = (ids: readonly number[]) =>
     tokenizer.decode([...ids], { skipSpecialTokens: true });
   const plainEncoder = new PromptEncoder(tokenizer, s.system_prompt, '');
+  const trialsPerBatch = resolveTrialsPerBatch(s.trials_per_batch, backend.name);
   let batchSize = s.batch_size;
   if (batchSize === 0) {
-    const probe = plainEncoder.encode(prompts.harmfulEval.slice(0, s.max_batch_size));
+    // a trial batch generates for every trial's copy of the evaluation prompts: measure up to
+    // that many rows
+    const evalRows = plainEncoder.encode(prompts.harmfulEval.slice(0, s.max_batch_size));
+    const probe = Array.from({ length: trialsPerBatch }, () => evalRows)
+      .flat()
+      .slice(0, s.max_batch_size);
     const result = await benchmarkBatchSize(engine, probe, s.max_batch_size);
     batchSize = result.batchSize;
     progress.info(
@@ -204,7 +210,9 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
   });
   const plan = (params: Trial['params']): AblationPlan =>
     trialPlan(s.kernel, params, directions, means, s.normalization);
-  progress.stage(`search: ${s.trials} trials (study '${study.name}' in ${study.location})`);
+  progress.stage(
+    `search: ${s.trials} trials, ${trialsPerBatch} a batch (study '${study.name}' in ${study.location})`,
+  );
   const resumed = study.resumeMessage();
   if (resumed) progress.info(resumed);
 
@@ -221,7 +229,7 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
     if (stop) process.exit(130);
     stop = true;
     progress.info(
-      'Ctrl-C: stopping after this trial (press again to quit now); run the same command to resume',
+      'Ctrl-C: stopping after the trials running now (press again to quit now); run the same command to resume',
     );
   };
   process.on('SIGINT', onSigint);
@@ -234,6 +242,7 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
       plan,
       progress,
       totalTrials: s.trials,
+      trialsPerBatch,
       maxResponseTokens: s.max_response_tokens,
       stopRequested: () => stop,
       onTrial: async () => dashboard?.update(await dashboardState()),
@@ -252,7 +261,8 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
   const front = sortedFront(await study.paretoFront(), objectiveList);
   progress.done(`search finished: ${front.length} Pareto-optimal trials`);
   const context: PostRunContext = {
-    settings: s,
+    // reproduce.json records the number the search ran with, not 'auto'
+    settings: { ...s, trials_per_batch: trialsPerBatch },
     modelArg,
     source,
     engine,

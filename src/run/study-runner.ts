@@ -1,9 +1,10 @@
-// The search loop: ask the study for a trial, turn its parameters into a plan, apply the plan
-// at run time, score it, tell the study. Every finished trial is in the store before the next
-// starts, so an interrupted run resumes where it stopped.
+// The search loop: ask the study for a batch of trials, turn their parameters into plans, apply
+// them at run time in one engine batch, score them, tell the study. Every trial of a batch is in
+// the store before the next batch starts, so an interrupted run resumes where it stopped.
 
 import type { AblationPlan } from '../ablate/plan.js';
 import { compileAblation, disposeAblation } from '../ablate/runtime.js';
+import type { Backend } from '../backend/backend.js';
 import type { Engine } from '../engine/engine.js';
 import type { ObjectiveSession } from '../objectives/session.js';
 import { lossVector, type Objective } from '../optimize/pareto.js';
@@ -19,6 +20,14 @@ export const REFUSAL_OBJECTIVES = [
   { name: 'kl', direction: 'minimize' as const },
 ];
 
+/** Trials a batch when trials_per_batch is auto: the CPU gains nothing from wider batches. */
+const AUTO_TRIALS_PER_BATCH: Record<Backend['name'], number> = { cpu: 1, webgpu: 4 };
+
+/** The trials_per_batch setting on this backend. */
+export function resolveTrialsPerBatch(setting: number | 'auto', backend: Backend['name']): number {
+  return setting === 'auto' ? AUTO_TRIALS_PER_BATCH[backend] : setting;
+}
+
 export interface StudyRunnerOptions {
   study: Study;
   engine: Engine;
@@ -31,9 +40,11 @@ export interface StudyRunnerOptions {
   maxResponseTokens: number;
   /** trials wanted in the study in all (finished ones from earlier runs count) */
   totalTrials: number;
+  /** trials evaluated together, each on its own copy of the prompts (default 1) */
+  trialsPerBatch?: number;
   /** called after every finished trial (dashboard) */
   onTrial?: (trial: Trial) => void;
-  /** set by Ctrl-C: the loop stops before asking for another trial */
+  /** set by Ctrl-C: the loop stops before asking for another batch */
   stopRequested: () => boolean;
 }
 
@@ -65,58 +76,75 @@ export async function runStudy(options: StudyRunnerOptions): Promise<void> {
   let trials = await study.trials();
   const finished = () =>
     trials.filter((t) => t.state === 'complete' || t.state === 'failed').length;
+  const perBatch = options.trialsPerBatch ?? 1;
+  if (!(Number.isInteger(perBatch) && perBatch >= 1)) {
+    throw new Error(`trials per batch ${perBatch}: must be an integer ≥ 1 (--trials-per-batch)`);
+  }
   let secondsPerTrial = Number.NaN;
   let timed = 0;
   let tokensSaved = 0;
   let tokensWorst = 0;
   while (finished() < options.totalTrials && !options.stopRequested()) {
-    const trial = await study.ask();
-    if (!trial) break;
+    const batch = await study.askBatch(Math.min(perBatch, options.totalTrials - finished()));
+    if (batch.length === 0) break;
     const started = performance.now();
+    /** asked and not yet told: failed if anything throws */
+    const open = new Set(batch.map((t) => t.number));
     let ablation = null;
     try {
-      const plan = options.plan(trial.params);
-      ablation = await compileAblation(engine.backend, engine.weights, [plan]);
-      const scores = await evaluator.score(ablation);
-      const values = options.objectives
-        ? await options.objectives.score({
-            responses: scores.responses,
-            kl: scores.klPerPrompt,
-            ablation: { ablation },
-          })
-        : [scores.refusals, scores.kl];
-      const seconds = (performance.now() - started) / 1000;
-      tokensSaved += scores.tokensSaved;
-      tokensWorst += options.maxResponseTokens * scores.responses.length;
-      const done = await study.tell(trial.number, values, {
-        userAttrs: {
-          seconds,
-          refusals: scores.refusals,
-          kl: scores.kl,
-          tokens_saved: scores.tokensSaved,
-          sample_responses: scores.responses.slice(0, 3).map((r) => r.text),
-          // per-layer weights, so the dashboard can draw the kernel from the store alone
-          kernel: planKernel(plan),
-        },
-      });
-      timed++;
-      secondsPerTrial = Number.isNaN(secondsPerTrial)
-        ? seconds
-        : secondsPerTrial + (seconds - secondsPerTrial) / timed;
-      trials = await study.trials();
-      progress.trial(
-        { number: trial.number, values: named(objectives, values), seconds },
-        finished(),
-        options.totalTrials,
-        bestOf(trials, objectives),
-        secondsPerTrial,
-      );
-      options.onTrial?.(done);
+      const plans = batch.map((t) => options.plan(t.params));
+      ablation = await compileAblation(engine.backend, engine.weights, plans);
+      const scores = await evaluator.scoreEach(ablation);
+      const values: number[][] = [];
+      for (const [k, s] of scores.entries()) {
+        values.push(
+          options.objectives
+            ? await options.objectives.score({
+                responses: s.responses,
+                kl: s.klPerPrompt,
+                ablation: { ablation, plan: k },
+              })
+            : [s.refusals, s.kl],
+        );
+      }
+      const seconds = (performance.now() - started) / 1000 / batch.length;
+      for (const [k, trial] of batch.entries()) {
+        const s = scores[k];
+        tokensSaved += s.tokensSaved;
+        tokensWorst += options.maxResponseTokens * s.responses.length;
+        const done = await study.tell(trial.number, values[k], {
+          userAttrs: {
+            seconds,
+            refusals: s.refusals,
+            kl: s.kl,
+            tokens_saved: s.tokensSaved,
+            sample_responses: s.responses.slice(0, 3).map((r) => r.text),
+            // per-layer weights, so the dashboard can draw the kernel from the store alone
+            kernel: planKernel(plans[k]),
+          },
+        });
+        open.delete(trial.number);
+        timed++;
+        secondsPerTrial = Number.isNaN(secondsPerTrial)
+          ? seconds
+          : secondsPerTrial + (seconds - secondsPerTrial) / timed;
+        trials = await study.trials();
+        progress.trial(
+          { number: trial.number, values: named(objectives, values[k]), seconds },
+          finished(),
+          options.totalTrials,
+          bestOf(trials, objectives),
+          secondsPerTrial,
+        );
+        options.onTrial?.(done);
+      }
       // The CPU backend computes without ever waiting on I/O, so signals (Ctrl-C) and the
       // dashboard's requests are only served if the loop hands the event loop a turn.
       await new Promise((resolve) => setImmediate(resolve));
     } catch (err) {
-      await study.tell(trial.number, 'failed', { reason: (err as Error).message });
+      for (const number of open) {
+        await study.tell(number, 'failed', { reason: (err as Error).message });
+      }
       throw err;
     } finally {
       if (ablation) disposeAblation(engine.backend, ablation);

@@ -1,9 +1,10 @@
-// Scores one ablation (or none) on the evaluation prompts: refusals among the harmful responses
-// (greedy, early exit once a verdict is settled) and the mean KL divergence of the first
-// response token on the harmless prompts against the original model, computed on the device.
+// Scores an ablation (none, one trial's, or several trials' plans in one batch) on the evaluation
+// prompts: refusals among the harmful responses (greedy, early exit once a verdict is settled) and
+// the mean first-response-token KL to the original model on the harmless prompts, on the device.
 
 import type { RuntimeAblation } from '../ablate/plan.js';
 import type { Engine } from '../engine/engine.js';
+import type { AblationChoice } from '../engine/types.js';
 import { refusalEarlyExit } from '../judge/early-exit.js';
 import { meanKl } from '../judge/kl.js';
 import type { RefusalMarkers } from '../judge/markers.js';
@@ -57,32 +58,72 @@ export class TrialEvaluator {
     );
   }
 
+  /** Scores the original model (null) or one trial's ablation (its plan 0). */
   async score(ablation: RuntimeAblation | null): Promise<TrialScores> {
-    const { maxResponseTokens, markers, decode } = this.options;
-    const choice = ablation ? { ablation } : undefined;
+    const [scores] = await this.scorePlans(ablation, 1);
+    return scores;
+  }
+
+  /**
+   * Scores every plan compiled into `ablation`, one TrialScores each, in one generation and one
+   * KL pass: each plan runs on its own copy of the prompts, so the engine's batches (of rows,
+   * the batch size applies as usual) hold several trials at once.
+   */
+  scoreEach(ablation: RuntimeAblation): Promise<TrialScores[]> {
+    return this.scorePlans(ablation, ablation.plans);
+  }
+
+  private async scorePlans(
+    ablation: RuntimeAblation | null,
+    plans: number,
+  ): Promise<TrialScores[]> {
+    const { maxResponseTokens, markers, decode, batchSize } = this.options;
+    const { harmful, harmless } = this.prompts;
+    const copies = <T>(rows: readonly T[]): T[] => Array.from({ length: plans }, () => rows).flat();
+    /** plan p takes rows [p·n, (p+1)·n) of a call on `copies` of n prompts */
+    const choice = (n: number): AblationChoice | undefined => {
+      if (!ablation) return undefined;
+      if (plans === 1) return { ablation };
+      return {
+        ablation,
+        planOfPrompt: Array.from({ length: plans * n }, (_, i) => Math.floor(i / n)),
+      };
+    };
     const early = this.options.earlyExit
       ? refusalEarlyExit({ decode, markers, maxNewTokens: maxResponseTokens })
       : null;
-    const generated = await this.engine.generate(this.prompts.harmful, {
+    const generated = await this.engine.generate(copies(harmful), {
       maxNewTokens: maxResponseTokens,
-      ablation: choice,
-      batchSize: this.options.batchSize,
+      ablation: choice(harmful.length),
+      batchSize,
       shouldStop: early?.shouldStop,
     });
-    const responses = generated.tokens.map((ids) => {
-      const text = decode(ids);
-      return { text, ids, refusal: markers.isRefusal(text) };
+    const kl = await this.engine.klDivergence(copies(harmless), copies(this.baseline), {
+      ablation: choice(harmless.length),
+      batchSize,
     });
-    const kl = await this.engine.klDivergence(this.prompts.harmless, this.baseline, {
-      ablation: choice,
-      batchSize: this.options.batchSize,
+    return Array.from({ length: plans }, (_, p) => {
+      const rows = harmful.map((_, i) => p * harmful.length + i);
+      const responses = rows.map((r) => {
+        const ids = generated.tokens[r];
+        const text = decode(ids);
+        return { text, ids, refusal: markers.isRefusal(text) };
+      });
+      const klPerPrompt = kl.slice(p * harmless.length, (p + 1) * harmless.length);
+      // the engine counts the tokens saved over all rows; a plan's are those of its own rows
+      const tokensSaved = rows.reduce(
+        (n, r) =>
+          n +
+          (generated.finish[r] === 'stopped' ? maxResponseTokens - generated.tokens[r].length : 0),
+        0,
+      );
+      return {
+        refusals: responses.filter((r) => r.refusal).length,
+        kl: meanKl(klPerPrompt),
+        klPerPrompt,
+        responses,
+        tokensSaved,
+      };
     });
-    return {
-      refusals: responses.filter((r) => r.refusal).length,
-      kl: meanKl(kl),
-      klPerPrompt: kl,
-      responses,
-      tokensSaved: generated.tokensSaved,
-    };
   }
 }

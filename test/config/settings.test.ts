@@ -59,3 +59,26 @@ test('validation errors name the key and its source', () => {
     /candor\.toml: /,
   );
 });
+
+test('trials_per_batch: auto by default, or a whole number of at least 1', () => {
+  const resolve = (flags: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) =>
+    resolveSettings({ configPath: null, env, flags }).trials_per_batch;
+  assert.equal(resolve({}), 'auto');
+  assert.equal(resolve({ trials_per_batch: '3' }), 3);
+  assert.equal(resolve({}, { CANDOR_TRIALS_PER_BATCH: 'auto' }), 'auto');
+  assert.equal(
+    resolveSettings({
+      configPath: tomlFile('[search]\ntrials_per_batch = 2\n'),
+      env: {},
+      flags: {},
+    }).trials_per_batch,
+    2,
+  );
+  assert.throws(
+    () => resolve({ trials_per_batch: 'many' }),
+    /--trials-per-batch: trials_per_batch must be an integer or auto, got "many"/,
+  );
+  assert.throws(() => resolve({ trials_per_batch: '0' }), /must be at least 1, got 0/);
+  // other whole-number settings take no 'auto'
+  assert.throws(() => resolve({ trials: 'auto' }), /trials must be an integer, got "auto"/);
+});

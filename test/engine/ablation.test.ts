@@ -102,6 +102,32 @@ test('several plans in one batch give what each plan gives alone', async () => {
   );
 });
 
+test('plan k applies one compiled plan to prompts of any count', async () => {
+  const shared = everywhere([unit(3), unit(4)], [1, 0.7]);
+  const opts = { maxNewTokens: 5, eosTokenIds: [], batchSize: 3 };
+  const chosen = await engine.generate(prompts, {
+    ...opts,
+    ablation: { ablation: shared, plan: 1 },
+  });
+  const alone = await engine.generate(prompts, {
+    ...opts,
+    ablation: { ablation: everywhere([unit(4)], [0.7]) },
+  });
+  assert.deepEqual(chosen.tokens, alone.tokens);
+  const first = await engine.generate(prompts, { ...opts, ablation: { ablation: shared } });
+  assert.notDeepEqual(chosen.tokens, first.tokens, 'plan 1 is not plan 0');
+  await assert.rejects(
+    engine.residuals(prompts, { ablation: { ablation: shared, plan: 2 } }),
+    /names plan 2, but only 2 plans/,
+  );
+  await assert.rejects(
+    engine.residuals(prompts, {
+      ablation: { ablation: shared, plan: 1, planOfPrompt: [1, 1, 1, 1] },
+    }),
+    /both planOfPrompt and plan/,
+  );
+});
+
 test('klDivergence is KL(baseline ‖ ablated) of the next-token distributions', async () => {
   const baseline = await engine.nextTokenLogProbs(prompts);
   const ablation = { ablation: everywhere([unit(5)], [1]) };

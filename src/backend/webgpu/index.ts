@@ -14,7 +14,7 @@ import type {
 import { type GpuContext, openDevice, type WebGpuOptions } from './device.js';
 import { elementCount, f16Table, toF16, toF32 } from './half.js';
 import { ablateKernel } from './kernels/ablate.js';
-import { attentionKernel } from './kernels/attention.js';
+import { attentionKernel, attentionShape } from './kernels/attention.js';
 import {
   addKernel,
   ELEMENTWISE_GROUP,
@@ -405,9 +405,10 @@ export class WebGpuBackend implements Backend {
       );
     }
     const out = this.allocate(gq.shape, 'f32');
+    const shape = attentionShape(D, H / K, this.ctx.limits.maxComputeWorkgroupStorageSize);
     this.run(
-      `attention:${D}`,
-      () => attentionKernel(D),
+      `attention:${JSON.stringify(shape)}`,
+      () => attentionKernel(shape),
       {
         q: gq.buffer,
         cacheK: gk.buffer,
@@ -417,7 +418,7 @@ export class WebGpuBackend implements Backend {
         out: out.buffer,
       },
       { T, H, K, P, scale: opts.scale, window: opts.slidingWindow ?? 0, cap: opts.softcap ?? 0 },
-      grid(T * H),
+      grid(T * K),
     );
     return out;
   }

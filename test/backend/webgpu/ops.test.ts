@@ -234,6 +234,42 @@ describe('webgpu ops vs cpu', { skip: setup.skip }, () => {
           'attention long window',
         );
       });
+      // one query head per KV head (MHA) and eight (Llama-3-70B's grouping), at a real head dim
+      for (const [Hg, Kg, D] of [
+        [3, 3, 24],
+        [16, 2, 128],
+      ]) {
+        test(`attention with ${Hg / Kg} query heads per KV head, D=${D}`, async () => {
+          const Pg = 40;
+          const gseq = [0, 1, 1, 0];
+          const gpos = [39, 0, 33, 5];
+          const cacheK = random(2 * Pg * Kg * D, -2, 2);
+          const cacheV = random(2 * Pg * Kg * D);
+          const q = random(4 * Hg * D);
+          const opts = {
+            numHeads: Hg,
+            numKvHeads: Kg,
+            headDim: D,
+            scale: D ** -0.5,
+            slidingWindow: null,
+            softcap: null,
+          };
+          await parity(
+            gpu,
+            (b) =>
+              b.attention(
+                f(b, q, [4, Hg * D]),
+                f(b, cacheK, [2, Pg, Kg * D]),
+                f(b, cacheV, [2, Pg, Kg * D]),
+                ints(b, gseq),
+                ints(b, gpos),
+                opts,
+              ),
+            F32_TOL,
+            `attention G=${Hg / Kg}`,
+          );
+        });
+      }
     });
 
     test('gatedActivation (SiLU, GELU-tanh), addInPlace, softcap', async () => {

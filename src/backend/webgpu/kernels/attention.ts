@@ -1,30 +1,68 @@
 // Attention of each query row over the cached keys/values of its own sequence (GQA, causal,
-// optional sliding window and logit soft-capping), flash-style: one workgroup per (row, head)
-// walks the allowed positions in blocks of ATTENTION_THREADS with an online softmax, so a long
-// prefill is T·H independent workgroups and no score matrix is ever stored. Two barriers a
-// block: every thread reads the block's scores and probabilities from workgroup memory itself
-// rather than waiting on log2(B)-barrier reduction trees.
+// optional sliding window and logit soft-capping), flash-style: one workgroup per (row, KV head)
+// serves the G query heads that share that KV head, so each cached key and value is read once
+// for all G of them. It walks the allowed positions in blocks: the block's keys and values are
+// copied to workgroup memory by consecutive threads (coalesced; a position of one head is D
+// contiguous floats), then every thread takes a (head, position) score and a (head, dim) output.
+// An online softmax carries the running max and sum across blocks, so no score matrix is stored.
 
 import { FLAT_GROUP, GRID_ARGS, type Kernel, SAFE_TANH, wgslModule } from '../wgsl.js';
 
-export const ATTENTION_THREADS = 64;
+const ATTENTION_THREADS = 128;
+
+/** The attention kernel's compile-time shape. */
+export interface AttentionShape {
+  /** head dim */
+  D: number;
+  /** query heads per KV head */
+  G: number;
+  /** positions per block (keys and values of a block sit in workgroup memory) */
+  block: number;
+}
+
+/** Bytes of workgroup memory a shape needs (rows padded by one float against bank conflicts). */
+function workgroupBytes({ D, G, block }: AttentionShape): number {
+  return 4 * (2 * block * (D + 1) + G * D + G * block + 3 * G);
+}
+
+/** The largest block (a power of two, at most 32) whose workgroup memory fits `limit` bytes. */
+export function attentionShape(D: number, G: number, limit: number): AttentionShape {
+  for (let block = 32; block >= 1; block /= 2) {
+    const shape = { D, G, block };
+    if (workgroupBytes(shape) <= limit) return shape;
+  }
+  throw new Error(
+    `attention: head dim ${D} with ${G} query heads per KV head needs more than the adapter's ${limit} bytes of workgroup memory`,
+  );
+}
 
 /**
- * q [T, H·D], cacheK/cacheV [S, P, K·D], seq/pos i32[T] → out [T, H·D]; launched over grid(T·H).
- * window 0: no sliding window; cap 0: no soft-capping. Head dim D is compiled in.
+ * q [T, H·D], cacheK/cacheV [S, P, K·D], seq/pos i32[T] → out [T, H·D]; launched over grid(T·K),
+ * H = K·G. window 0: no sliding window; cap 0: no soft-capping.
  */
-export function attentionKernel(D: number): Kernel {
-  const B = ATTENTION_THREADS;
-  const perThread = Math.ceil(D / B);
+export function attentionKernel(shape: AttentionShape): Kernel {
+  const { D, G, block: B } = shape;
+  const N = ATTENTION_THREADS;
+  const R = D + 1; // padded row: the threads of one score read different banks
+  const owned = Math.ceil((G * D) / N);
   let accInit = '';
   let accUpdate = '';
   let accStore = '';
-  for (let k = 0; k < perThread; k++) {
-    const d = `lid + ${k * B}u`;
-    const guard = (k + 1) * B > D ? `if (${d} < ${D}u) ` : '';
+  for (let k = 0; k < owned; k++) {
+    const o = `lid + ${k * N}u`;
+    const guard = (k + 1) * N > G * D ? `if (${o} < ${G * D}u) ` : '';
     accInit += `  var acc${k} = 0.0;\n`;
-    accUpdate += `    ${guard}{ var a = acc${k} * alpha; for (var jj = 0u; jj < count; jj++) { a += probs[jj] * cacheV[(vBase + jj * rowStride) + ${d}]; } acc${k} = a; }\n`;
-    accStore += `  ${guard}{ out[qBase + ${d}] = acc${k} / l; }\n`;
+    accUpdate += `    ${guard}{
+      let g = (${o}) / ${D}u;
+      let d = (${o}) % ${D}u;
+      var a = acc${k} * headAlpha[g];
+      for (var p = 0u; p < count; p++) { a += probs[g * ${B}u + p] * vs[p * ${R}u + d]; }
+      acc${k} = a;
+    }\n`;
+    accStore += `  ${guard}{
+    let g = (${o}) / ${D}u;
+    out[(t * u.H + kvHead * ${G}u + g) * ${D}u + (${o}) % ${D}u] = acc${k} / headL[g];
+  }\n`;
   }
   return wgslModule({
     buffers: [
@@ -45,53 +83,72 @@ export function attentionKernel(D: number): Kernel {
       ['cap', 'f32'],
     ],
     body: `${SAFE_TANH}
-var<workgroup> qs: array<f32, ${D}>;
-var<workgroup> scores: array<f32, ${B}>;
-var<workgroup> probs: array<f32, ${B}>;
-@compute @workgroup_size(${B})
+var<workgroup> qs: array<f32, ${G * D}>;
+var<workgroup> ks: array<f32, ${B * R}>;
+var<workgroup> vs: array<f32, ${B * R}>;
+var<workgroup> probs: array<f32, ${G * B}>;
+var<workgroup> headM: array<f32, ${G}>;
+var<workgroup> headL: array<f32, ${G}>;
+var<workgroup> headAlpha: array<f32, ${G}>;
+@compute @workgroup_size(${N})
 fn main(${GRID_ARGS}) {
   ${FLAT_GROUP}
-  if (group >= u.T * u.H) { return; }
-  let t = group / u.H;
-  let h = group - t * u.H;
-  let kvHead = h / (u.H / u.K);
-  let qBase = (t * u.H + h) * ${D}u;
-  for (var d = lid; d < ${D}u; d += ${B}u) { qs[d] = q[qBase + d] * u.scale; }
+  if (group >= u.T * u.K) { return; }
+  let t = group / u.K;
+  let kvHead = group - t * u.K;
+  let qBase = (t * u.H + kvHead * ${G}u) * ${D}u;   // the G heads of this KV head are adjacent
+  for (var i = lid; i < ${G * D}u; i += ${N}u) { qs[i] = q[qBase + i] * u.scale; }
+  if (lid < ${G}u) { headM[lid] = -3.0e38; headL[lid] = 0.0; }
   let rowStride = u.K * ${D}u;            // floats between consecutive positions
   let seqBase = u32(seq[t]) * u.P * rowStride + kvHead * ${D}u;
   let hi = min(u32(pos[t]), u.P - 1u);    // inclusive
   var lo = 0u;
   if (u.window > 0u && hi + 1u > u.window) { lo = hi + 1u - u.window; }
-${accInit}  var m = -3.0e38;
-  var l = 0.0;
-  workgroupBarrier();
-  for (var b0 = lo; b0 <= hi; b0 += ${B}u) {
+${accInit}  for (var b0 = lo; b0 <= hi; b0 += ${B}u) {
     let count = min(${B}u, hi + 1u - b0);
-    var score = -3.0e38;
-    if (lid < count) {
-      let kBase = seqBase + (b0 + lid) * rowStride;
-      var s = 0.0;
-      for (var d = 0u; d < ${D}u; d++) { s += qs[d] * cacheK[kBase + d]; }
-      if (u.cap > 0.0) { s = u.cap * safeTanh(s / u.cap); }
-      score = s;
+    // the previous block's readers of ks, vs and probs are done before they are overwritten
+    workgroupBarrier();
+    for (var i = lid; i < count * ${D}u; i += ${N}u) {
+      let p = i / ${D}u;
+      let d = i - p * ${D}u;
+      let at = seqBase + (b0 + p) * rowStride + d;
+      ks[p * ${R}u + d] = cacheK[at];
+      vs[p * ${R}u + d] = cacheV[at];
     }
-    // scores and probs are separate arrays, so one barrier after each write is enough:
-    // a block's writes of one never race the previous block's reads of the other
-    scores[lid] = score;
     workgroupBarrier();
-    var mNew = m;
-    for (var jj = 0u; jj < count; jj++) { mNew = max(mNew, scores[jj]); }
-    let alpha = exp(m - mNew);
-    var p = 0.0;
-    if (lid < count) { p = exp(score - mNew); }
-    probs[lid] = p;
+    for (var i = lid; i < ${G * B}u; i += ${N}u) {
+      let g = i / ${B}u;
+      let p = i - g * ${B}u;
+      var s = -3.0e38;
+      if (p < count) {
+        s = 0.0;
+        for (var d = 0u; d < ${D}u; d++) { s += qs[g * ${D}u + d] * ks[p * ${R}u + d]; }
+        if (u.cap > 0.0) { s = u.cap * safeTanh(s / u.cap); }
+      }
+      probs[i] = s;
+    }
     workgroupBarrier();
-    var blockSum = 0.0;
-    for (var jj = 0u; jj < count; jj++) { blockSum += probs[jj]; }
-    l = l * alpha + blockSum;
-    m = mNew;
-    let vBase = seqBase + b0 * rowStride;
+    if (lid < ${G}u) {
+      var mNew = headM[lid];
+      for (var p = 0u; p < count; p++) { mNew = max(mNew, probs[lid * ${B}u + p]); }
+      headAlpha[lid] = exp(headM[lid] - mNew);
+      headM[lid] = mNew;
+    }
+    workgroupBarrier();
+    for (var i = lid; i < ${G * B}u; i += ${N}u) {
+      let g = i / ${B}u;
+      var e = 0.0;
+      if (i - g * ${B}u < count) { e = exp(probs[i] - headM[g]); }
+      probs[i] = e;
+    }
+    workgroupBarrier();
+    if (lid < ${G}u) {
+      var sum = 0.0;
+      for (var p = 0u; p < count; p++) { sum += probs[lid * ${B}u + p]; }
+      headL[lid] = headL[lid] * headAlpha[lid] + sum;
+    }
 ${accUpdate}  }
+  workgroupBarrier();
 ${accStore}}`,
   });
 }

@@ -687,7 +687,11 @@ export class WebGpuBackend implements Backend {
       { n: words, count: M * K },
       grid(Math.ceil(words / ELEMENTWISE_GROUP)),
     );
-    const plane = M * N;
+    // Partial sums get whole tiles of rows, so every tile is stored straight from its
+    // accumulators (an edge tile goes through workgroup memory, a barrier per fragment: at
+    // decode, M = 100 makes every tile an edge tile, with few K steps to hide it behind).
+    const rows = split.splits === 1 ? M : Math.ceil(M / bm) * bm;
+    const plane = rows * N;
     const C = split.splits === 1 ? out : this.allocate([split.splits, plane], 'f32', false);
     const buffers: Record<string, GPUBuffer> = { A: A.buffer, B: b.buffer, C: C.buffer };
     if (o.bias && bias) buffers.bias = bias.buffer;
@@ -695,7 +699,7 @@ export class WebGpuBackend implements Backend {
       `subgroup:${JSON.stringify(o)}:${JSON.stringify(s)}`,
       () => subgroupMatmulKernel(s, o),
       buffers,
-      { M, tilesN },
+      { M, rows, tilesN },
       grid(tiles * split.splits),
     );
     this.dispose(A);
@@ -706,7 +710,7 @@ export class WebGpuBackend implements Backend {
         `splitReduce:${split.splits}:${bt}`,
         () => splitReduceKernel(split.splits, bt),
         sums,
-        { n: plane, N, plane },
+        { n: M * N, N, plane },
         grid(Math.ceil(plane / 256)),
       );
       this.dispose(C);

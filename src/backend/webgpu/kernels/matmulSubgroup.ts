@@ -135,8 +135,9 @@ fn load${name}(row: u32, k: u32) -> vec4u {
 }
 
 /**
- * A [M,K] (packed f16) · B[N,K]ᵀ (f16) + bias[N]? → C [M,N] f32, launched over
- * grid(⌈M/bm⌉·⌈N/bn⌉·splits). With several splits, C is the partial sums [splits, M, N].
+ * A [M,K] (packed f16) · B[N,K]ᵀ (f16) + bias[N]? → C [rows,N] f32, launched over
+ * grid(⌈M/bm⌉·⌈N/bn⌉·splits); rows ≥ M (rows past M hold zeros). With several splits, C is the
+ * partial sums [splits, rows, N].
  * C's binding must hold at least one 16×16 f32 tile (Dawn requires it of matrix stores).
  */
 export function subgroupMatmulKernel(s: SubgroupTile, o: SubgroupOptions): Kernel {
@@ -215,7 +216,7 @@ export function subgroupMatmulKernel(s: SubgroupTile, o: SubgroupOptions): Kerne
   const loaders = `${loader('A', o.aligned, 'row >= u.M', kCheck, o.K)}
 ${loader('B', o.aligned, nCheck, kCheck, o.K)}`;
   const output = !bias
-    ? `  if (m0 + ${bm}u <= u.M && n0 + ${bn}u <= ${N}) {
+    ? `  if (m0 + ${bm}u <= u.rows && n0 + ${bn}u <= ${N}) {
 ${direct}  } else {
 ${epilogue}  }`
     : epilogue;
@@ -235,6 +236,7 @@ ${epilogue}  }`
     buffers,
     params: [
       ['M', 'u32'],
+      ['rows', 'u32'],
       ['tilesN', 'u32'],
     ],
     body: `${bias ? weightLoader('bias', bias) : ''}
@@ -258,7 +260,7 @@ fn main(${GRID_ARGS}) {
   // consecutive workgroups take the same K range of neighbouring tiles (A's range stays in L2)
   let tile = group % (tilesM * tilesN);
   let split = group / (tilesM * tilesN);
-  let cBase = split * u.M * ${N};
+  let cBase = split * u.rows * ${N};
 ${order}
   let m0 = tileM * ${bm}u;
   let n0 = tileN * ${bn}u;

@@ -91,6 +91,12 @@ const trial = async () => {
 };
 out.trial_s = await timed(trial);
 console.error(`trial ${out.trial_s.toFixed(2)} s`);
+// the pool keeps freed buffers, so this is the high-water mark of one 100-row trial
+const memoryOf = () => {
+  const m = backend.memoryBytes();
+  return (m.weights + m.pool) / 2 ** 30;
+};
+out.gpu_memory_gib = memoryOf();
 
 /** GPU time per kernel of one call, beside its wall time (the gap: host work and waits). */
 async function profiled(what: string, fn: () => Promise<unknown>): Promise<void> {
@@ -114,9 +120,10 @@ if (process.argv.includes('--profile')) {
   );
 }
 
-// TRIALS_PER_BATCH trials in one batch: each trial's plan on its own copy of the prompts
-// (planOfPrompt), so the linears see TRIALS_PER_BATCH × 100 rows; seconds per trial
-const TRIALS_PER_BATCH = 4;
+// TRIALS_PER_BATCH trials in one batch, as the study runs them on WebGPU (trials_per_batch auto):
+// each trial's plan on its own copy of the prompts (planOfPrompt), so the linears see
+// TRIALS_PER_BATCH × 100 rows; seconds per trial. CANDOR_BENCH_TRIALS_PER_BATCH tries another.
+const TRIALS_PER_BATCH = Number(process.env.CANDOR_BENCH_TRIALS_PER_BATCH ?? 4);
 const repeat = <T>(a: T[]): T[] => Array.from({ length: TRIALS_PER_BATCH }, () => a).flat();
 const planOfPrompt = Array.from({ length: TRIALS_PER_BATCH }, (_, t) =>
   harmful.map(() => t),
@@ -139,7 +146,9 @@ out.trial_batched_s =
       ablation: choice,
     });
   })) / TRIALS_PER_BATCH;
-console.error(`trial, ${TRIALS_PER_BATCH} per batch: ${out.trial_batched_s.toFixed(2)} s a trial`);
+console.error(
+  `trial, ${TRIALS_PER_BATCH} per batch: ${out.trial_batched_s.toFixed(2)} s a trial, ${memoryOf().toFixed(1)} GiB`,
+);
 
 // the direction pass of a run (src/run/auto-run.ts): residuals of 400 harmful and 400 harmless
 // prompts, means per layer, directions
@@ -155,9 +164,7 @@ out.direction_s = await timed(() =>
 );
 console.error(`direction pass ${out.direction_s.toFixed(2)} s`);
 const STUDY_TRIALS = 200;
-out.study_s = out.direction_s + STUDY_TRIALS * out.trial_s;
-const memory = backend.memoryBytes();
-out.gpu_memory_gib = (memory.weights + memory.pool) / 2 ** 30;
+out.study_s = out.direction_s + STUDY_TRIALS * out.trial_batched_s;
 console.log(JSON.stringify(out, null, 1));
 
 const peer = JSON.parse(readFileSync(peerFile, 'utf8')) as Record<string, number | string>;
@@ -225,7 +232,7 @@ const rows = [
     'study_s',
     's',
     false,
-    `${STUDY_TRIALS}-trial study, extrapolated: measured direction pass (residuals of 400 harmful + 400 harmless 32-token prompts, batches of 100, means and directions) + ${STUDY_TRIALS} × trial-8b (the study loop runs one trial at a time); peer: transformers direction pass (hidden states of the same prompts, batches of 100) + ${STUDY_TRIALS} × its trial`,
+    `${STUDY_TRIALS}-trial study, extrapolated: measured direction pass (residuals of 400 harmful + 400 harmless 32-token prompts, batches of 100, means and directions) + ${STUDY_TRIALS} × trial-8b-batched (the study evaluates ${TRIALS_PER_BATCH} trials a batch on WebGPU); peer: transformers direction pass (hidden states of the same prompts, batches of 100) + ${STUDY_TRIALS} × its trial`,
   ),
   {
     ...row(
@@ -233,7 +240,7 @@ const rows = [
       'gpu_memory_gib',
       'GiB',
       false,
-      'Candor: weight and pooled activation buffers; peer: torch.cuda.max_memory_allocated',
+      'Candor: weight and pooled activation buffers after one 100-row trial and the benchmarks before it (the 400-row batched trial adds its KV cache and activations, printed in the log); peer: torch.cuda.max_memory_allocated over all its benchmarks',
     ),
     peer: (peer.max_memory_allocated_gib as number) ?? null,
   },
@@ -243,9 +250,8 @@ const rows = [
       'load_first_token_s',
       's',
       false,
-      'process start to the first generated token (safetensors on local disk); peer: not measured',
+      'start to the first generated token (4 safetensors shards on local disk, in the page cache); peer: transformers from_pretrained (bf16, device_map cuda) + generate of one token',
     ),
-    peer: null,
   },
 ];
 if (record) recordResults(rows);

@@ -103,6 +103,18 @@ with torch.inference_mode():
 
     results["direction_s"] = timed(directions)
     results["max_memory_allocated_gib"] = torch.cuda.max_memory_allocated() / 2**30
+
+# loading, as Candor's load-8b row: from the saved folder to the first generated token (the files
+# are in the page cache for both sides, having just been written)
+del model
+torch.cuda.empty_cache()
+t0 = time.perf_counter()
+model = LlamaForCausalLM.from_pretrained(OUT, dtype=torch.bfloat16, device_map="cuda",
+                                         attn_implementation="sdpa")
+with torch.inference_mode():
+    generate(batch(1, 16), 1)
+torch.cuda.synchronize()
+results["load_first_token_s"] = time.perf_counter() - t0
 print(json.dumps(results, indent=1), flush=True)
 with open(RESULT, "w") as f:
     json.dump(results, f, indent=1)

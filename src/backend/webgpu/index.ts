@@ -88,6 +88,12 @@ export class WebGpuBackend implements Backend {
   private readonly pool: BufferPool;
   private readonly recorder: Recorder;
   private readonly kernels = new Map<string, Kernel>();
+  /**
+   * The f16 copy of the last subgroup-matrix linear's input: q, k and v (and gate and up) read
+   * the same activations, so they share one packing dispatch. Dropped when the input is written
+   * or disposed.
+   */
+  private packed: { source: GpuTensor; half: GpuTensor } | null = null;
   private readonly weights = new Set<GpuTensor>();
   private weightBytes = 0;
   /** an out-of-memory error found asynchronously at weight upload, thrown at the next sync/read */
@@ -223,6 +229,7 @@ export class WebGpuBackend implements Backend {
   dispose(t: Tensor): void {
     const g = t as GpuTensor;
     if (!(g instanceof GpuTensor) || g.disposed) return;
+    if (this.packed?.source === g) this.dropPacked();
     g.disposed = true;
     if (g.pooled) this.pool.release(g.buffer);
     else {
@@ -238,6 +245,7 @@ export class WebGpuBackend implements Backend {
   }
 
   destroy(): void {
+    this.packed = null;
     this.recorder.destroy();
     this.pool.destroy();
     for (const w of this.weights) w.buffer.destroy();
@@ -678,15 +686,7 @@ export class WebGpuBackend implements Backend {
       K,
       split,
     };
-    const A = this.allocate([M, K], 'f16', false);
-    const words = Math.ceil((M * K) / 2);
-    this.run(
-      'half',
-      halfKernel,
-      { x: a.buffer, out: A.buffer },
-      { n: words, count: M * K },
-      grid(Math.ceil(words / ELEMENTWISE_GROUP)),
-    );
+    const A = this.packedInput(a, M * K);
     // Partial sums get whole tiles of rows, so every tile is stored straight from its
     // accumulators (an edge tile goes through workgroup memory, a barrier per fragment: at
     // decode, M = 100 makes every tile an edge tile, with few K steps to hide it behind).
@@ -702,7 +702,6 @@ export class WebGpuBackend implements Backend {
       { M, rows, tilesN },
       grid(tiles * split.splits),
     );
-    this.dispose(A);
     if (C !== out) {
       const sums: Record<string, GPUBuffer> = { partial: C.buffer, y: out.buffer };
       if (bias) sums.bias = bias.buffer;
@@ -715,6 +714,29 @@ export class WebGpuBackend implements Backend {
       );
       this.dispose(C);
     }
+  }
+
+  /** `a` (f32, `count` elements) as packed f16, converted once while `a` is unchanged. */
+  private packedInput(a: GpuTensor, count: number): GpuTensor {
+    if (this.packed?.source === a) return this.packed.half;
+    this.dropPacked();
+    const half = this.allocate([count], 'f16', false);
+    const words = Math.ceil(count / 2);
+    this.run(
+      'half',
+      halfKernel,
+      { x: a.buffer, out: half.buffer },
+      { n: words, count },
+      grid(Math.ceil(words / ELEMENTWISE_GROUP)),
+    );
+    this.packed = { source: a, half };
+    return half;
+  }
+
+  private dropPacked(): void {
+    const half = this.packed?.half;
+    this.packed = null;
+    if (half) this.dispose(half);
   }
 
   /** Records one dispatch of a cached kernel. */
@@ -730,6 +752,9 @@ export class WebGpuBackend implements Backend {
       kernel = make();
       this.kernels.set(key, kernel);
     }
+    const source = this.packed?.source.buffer;
+    if (source && kernel.buffers.some((b) => b.access !== 'read' && buffers[b.name] === source))
+      this.dropPacked();
     this.recorder.dispatch(kernel, buffers, params, groups, key.split(':')[0]);
   }
 

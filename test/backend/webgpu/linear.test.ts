@@ -7,6 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { Tensor } from '../../../src/backend/backend.js';
 import type { WebGpuBackend } from '../../../src/backend/webgpu/index.js';
 import {
   SMALL_TILES_DEFAULT,
@@ -175,6 +176,37 @@ describe('webgpu linear vs cpu', { skip: setup.skip }, () => {
           used.some((k) => k.startsWith('splitReduce:') && !k.endsWith(':null')),
           'split-K reduce with bias used',
         );
+      });
+
+      test('subgroup matrix: linears of one input share its f16 copy until it changes', {
+        skip: gpu.linearKernel !== 'subgroup-matrix' && 'no subgroup matrices',
+      }, async () => {
+        const [T, N, K] = [100, 96, 256];
+        const x = random(T * K, -2, 2);
+        const dx = random(T * K);
+        const w1 = hostF16([N, K]);
+        const w2 = hostF16([N, K]);
+        const dispatches: number[] = [];
+        await parity(
+          gpu,
+          (b) => {
+            const xt = b.tensor(x, [T, K]);
+            const linear = (w: typeof w1): Tensor => {
+              const before = gpu.stats.dispatches;
+              const y = b.linear(xt, b.weight('w', w));
+              if (b === gpu) dispatches.push(gpu.stats.dispatches - before);
+              return y;
+            };
+            linear(w1);
+            linear(w2);
+            b.addInPlace(xt, b.tensor(dx, [T, K]));
+            return linear(w1); // from the changed input, not the first copy
+          },
+          matrixTol,
+          'shared packing',
+        );
+        assert.equal(dispatches[1], dispatches[0] - 1, `packing dispatches: ${dispatches}`);
+        assert.equal(dispatches[2], dispatches[0], 'the changed input is packed again');
       });
 
       // batched decode: one workgroup per column block (odd N: the last block shifted back),

@@ -10,6 +10,7 @@ import { measureDirections } from '../src/ablate/directions-report.js';
 import type { AblationPlan } from '../src/ablate/plan.js';
 import { compileAblation } from '../src/ablate/runtime.js';
 import { createWebGpuBackend } from '../src/backend/webgpu/index.js';
+import { ATTENTION_BLOCK_DEFAULT } from '../src/backend/webgpu/kernels/attention.js';
 import { Engine } from '../src/engine/engine.js';
 import { openModel } from '../src/model/open.js';
 import { type BenchRow, recordResults } from './results.js';
@@ -112,6 +113,26 @@ async function profiled(what: string, fn: () => Promise<unknown>): Promise<void>
       `  ${k.label.padEnd(12)} ${k.ms.toFixed(1).padStart(9)} ms ${String(k.dispatches).padStart(7)} dispatches ${((1000 * k.ms) / k.dispatches).toFixed(1).padStart(8)} µs each`,
     );
 }
+// attention's block of positions (workgroup memory per workgroup, so workgroups per SM)
+if (process.argv.includes('--sweep-attention')) {
+  for (const block of [16, 8, 4]) {
+    backend.attentionBlock = block;
+    for (const [what, fn] of [
+      ['prefill b64', () => engine.nextTokenLogits(prefill, { batchSize: 64 })],
+      [
+        'decode b100',
+        () => engine.generate(harmful, { maxNewTokens: 32, batchSize: 100, ...noEos }),
+      ],
+    ] as const) {
+      await fn();
+      backend.startProfile();
+      await fn();
+      const ms = (await backend.stopProfile()).find((k) => k.label === 'attention')?.ms ?? 0;
+      console.error(`attention block ${block}, ${what}: ${ms.toFixed(1)} ms`);
+    }
+  }
+  backend.attentionBlock = ATTENTION_BLOCK_DEFAULT;
+}
 if (process.argv.includes('--profile')) {
   await profiled('one trial', trial);
   await profiled('prefill b64', () => engine.nextTokenLogits(prefill, { batchSize: 64 }));
@@ -120,35 +141,39 @@ if (process.argv.includes('--profile')) {
   );
 }
 
-// TRIALS_PER_BATCH trials in one batch, as the study runs them on WebGPU (trials_per_batch auto):
-// each trial's plan on its own copy of the prompts (planOfPrompt), so the linears see
-// TRIALS_PER_BATCH × 100 rows; seconds per trial. CANDOR_BENCH_TRIALS_PER_BATCH tries another.
-const TRIALS_PER_BATCH = Number(process.env.CANDOR_BENCH_TRIALS_PER_BATCH ?? 4);
-const repeat = <T>(a: T[]): T[] => Array.from({ length: TRIALS_PER_BATCH }, () => a).flat();
-const planOfPrompt = Array.from({ length: TRIALS_PER_BATCH }, (_, t) =>
-  harmful.map(() => t),
-).flat();
+// k trials in one batch, as the study runs them on WebGPU (trials_per_batch auto: 5 for 100
+// prompts, as many as fit 512 rows): each
+// trial's plan on its own copy of the prompts (planOfPrompt), so the linears see k × 100 rows;
+// seconds per trial. The first of CANDOR_BENCH_TRIALS_PER_BATCH (a list) is recorded.
+const batchedTrial = async (k: number): Promise<number> => {
+  const repeat = <T>(a: T[]): T[] => Array.from({ length: k }, () => a).flat();
+  const planOfPrompt = Array.from({ length: k }, (_, t) => harmful.map(() => t)).flat();
+  const rows = k * harmful.length;
+  const baselines = repeat(baseline);
+  const seconds =
+    (await timed(async () => {
+      const plans = Array.from({ length: k }, (_, t) => trialPlan(1 - 0.1 * t));
+      const ablation = await compileAblation(backend, engine.weights, plans);
+      const choice = { ablation, planOfPrompt };
+      await engine.generate(repeat(harmful), {
+        maxNewTokens: 100,
+        batchSize: rows,
+        ablation: choice,
+        ...noEos,
+      });
+      await engine.klDivergence(repeat(harmless), baselines, { batchSize: rows, ablation: choice });
+    })) / k;
+  console.error(
+    `trial, ${k} per batch: ${seconds.toFixed(2)} s a trial, ${memoryOf().toFixed(1)} GiB`,
+  );
+  return seconds;
+};
+const [TRIALS_PER_BATCH, ...otherBatches] = (process.env.CANDOR_BENCH_TRIALS_PER_BATCH ?? '5')
+  .split(',')
+  .map(Number);
 const batchRows = TRIALS_PER_BATCH * harmful.length;
-const baselines = repeat(baseline);
-out.trial_batched_s =
-  (await timed(async () => {
-    const plans = Array.from({ length: TRIALS_PER_BATCH }, (_, t) => trialPlan(1 - 0.1 * t));
-    const ablation = await compileAblation(backend, engine.weights, plans);
-    const choice = { ablation, planOfPrompt };
-    await engine.generate(repeat(harmful), {
-      maxNewTokens: 100,
-      batchSize: batchRows,
-      ablation: choice,
-      ...noEos,
-    });
-    await engine.klDivergence(repeat(harmless), baselines, {
-      batchSize: batchRows,
-      ablation: choice,
-    });
-  })) / TRIALS_PER_BATCH;
-console.error(
-  `trial, ${TRIALS_PER_BATCH} per batch: ${out.trial_batched_s.toFixed(2)} s a trial, ${memoryOf().toFixed(1)} GiB`,
-);
+out.trial_batched_s = await batchedTrial(TRIALS_PER_BATCH);
+for (const k of otherBatches) await batchedTrial(k);
 
 // the direction pass of a run (src/run/auto-run.ts): residuals of 400 harmful and 400 harmless
 // prompts, means per layer, directions

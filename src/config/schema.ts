@@ -131,7 +131,7 @@ export const SETTINGS: readonly Setting[] = [
     section: 'search',
     type: { kind: 'int', min: 1, auto: true },
     default: 'auto',
-    help: 'trials evaluated together in one engine batch, each on its own copy of the evaluation prompts (faster on a GPU); auto: 1 on the CPU, 4 on WebGPU. A seed proposes the same trials only with the same value',
+    help: 'trials evaluated together in one engine batch, each on its own copy of the evaluation prompts (faster on a GPU); auto: 1 on the CPU; on WebGPU as many as fit max_batch_size rows (5 for 100 prompts), at most 8. A seed proposes the same trials only with the same value',
   },
   {
     key: 'startup_trials',

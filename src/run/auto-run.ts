@@ -84,7 +84,12 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
   const decode = (ids: readonly number[]) =>
     tokenizer.decode([...ids], { skipSpecialTokens: true });
   const plainEncoder = new PromptEncoder(tokenizer, s.system_prompt, '');
-  const trialsPerBatch = resolveTrialsPerBatch(s.trials_per_batch, backend.name);
+  const trialsPerBatch = resolveTrialsPerBatch(
+    s.trials_per_batch,
+    backend.name,
+    prompts.harmfulEval.length,
+    s.max_batch_size,
+  );
   let batchSize = s.batch_size;
   if (batchSize === 0) {
     // a trial batch generates for every trial's copy of the evaluation prompts: measure up to

@@ -20,12 +20,23 @@ export const REFUSAL_OBJECTIVES = [
   { name: 'kl', direction: 'minimize' as const },
 ];
 
-/** Trials a batch when trials_per_batch is auto: the CPU gains nothing from wider batches. */
-const AUTO_TRIALS_PER_BATCH: Record<Backend['name'], number> = { cpu: 1, webgpu: 4 };
+/** Most trials a batch when trials_per_batch is auto (TPE proposes a batch's trials blind to each other). */
+const AUTO_MOST_TRIALS = 8;
 
-/** The trials_per_batch setting on this backend. */
-export function resolveTrialsPerBatch(setting: number | 'auto', backend: Backend['name']): number {
-  return setting === 'auto' ? AUTO_TRIALS_PER_BATCH[backend] : setting;
+/**
+ * The trials_per_batch setting on this backend. Auto: 1 on the CPU, which gains nothing from
+ * wider batches; on a GPU as many trials as fit `maxRows` rows of `prompts` evaluation prompts
+ * each (on an H100, 8B model, 100 prompts: 3.22, 2.94, 2.61 s a trial at 3, 4, 5 a batch).
+ */
+export function resolveTrialsPerBatch(
+  setting: number | 'auto',
+  backend: Backend['name'],
+  prompts: number,
+  maxRows: number,
+): number {
+  if (setting !== 'auto') return setting;
+  if (backend === 'cpu') return 1;
+  return Math.max(1, Math.min(AUTO_MOST_TRIALS, Math.floor(maxRows / Math.max(1, prompts))));
 }
 
 export interface StudyRunnerOptions {

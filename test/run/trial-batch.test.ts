@@ -107,10 +107,13 @@ test('scoreEach of two plans in one batch gives what score gives each alone', as
   }
 });
 
-test('trials per batch: auto is 1 on the CPU and 4 on WebGPU; a number is kept', () => {
-  assert.equal(resolveTrialsPerBatch('auto', 'cpu'), 1);
-  assert.equal(resolveTrialsPerBatch('auto', 'webgpu'), 4);
-  assert.equal(resolveTrialsPerBatch(3, 'cpu'), 3);
+test('trials per batch: auto is 1 on the CPU, on WebGPU as many as fit the rows (1 to 8); a number is kept', () => {
+  assert.equal(resolveTrialsPerBatch('auto', 'cpu', 100, 512), 1);
+  assert.equal(resolveTrialsPerBatch('auto', 'webgpu', 100, 512), 5);
+  assert.equal(resolveTrialsPerBatch('auto', 'webgpu', 78, 512), 6);
+  assert.equal(resolveTrialsPerBatch('auto', 'webgpu', 10, 512), 8);
+  assert.equal(resolveTrialsPerBatch('auto', 'webgpu', 400, 128), 1);
+  assert.equal(resolveTrialsPerBatch(3, 'cpu', 100, 512), 3);
 });
 
 const objectives = await ObjectiveSession.load([

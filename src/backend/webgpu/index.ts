@@ -14,7 +14,7 @@ import type {
 import { type GpuContext, openDevice, type WebGpuOptions } from './device.js';
 import { elementCount, f16Table, toF16, toF32 } from './half.js';
 import { ablateKernel } from './kernels/ablate.js';
-import { attentionKernel, attentionShape } from './kernels/attention.js';
+import { ATTENTION_BLOCK_DEFAULT, attentionKernel, attentionShape } from './kernels/attention.js';
 import {
   addKernel,
   ELEMENTWISE_GROUP,
@@ -107,6 +107,8 @@ export class WebGpuBackend implements Backend {
   tiledShape: TiledShape = TILED_DEFAULT;
   /** tile of the batched-decode kernel (null: the general matrix kernel for every T > 8) */
   skinnyTile: SkinnyTile | null = SKINNY_DEFAULT;
+  /** most positions an attention workgroup holds in workgroup memory at once (benchmarks vary it) */
+  attentionBlock = ATTENTION_BLOCK_DEFAULT;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -413,7 +415,8 @@ export class WebGpuBackend implements Backend {
       );
     }
     const out = this.allocate(gq.shape, 'f32');
-    const shape = attentionShape(D, H / K, this.ctx.limits.maxComputeWorkgroupStorageSize);
+    const limit = this.ctx.limits.maxComputeWorkgroupStorageSize;
+    const shape = attentionShape(D, H / K, limit, this.attentionBlock);
     this.run(
       `attention:${JSON.stringify(shape)}`,
       () => attentionKernel(shape),

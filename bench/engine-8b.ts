@@ -92,10 +92,10 @@ const trial = async () => {
 };
 out.trial_s = await timed(trial);
 console.error(`trial ${out.trial_s.toFixed(2)} s`);
-// the pool keeps freed buffers, so this is the high-water mark of one 100-row trial
+// the high-water mark of the pooled buffers so far (the engine gives cached ones back after each call)
 const memoryOf = () => {
   const m = backend.memoryBytes();
-  return (m.weights + m.pool) / 2 ** 30;
+  return (m.weights + m.peakPool) / 2 ** 30;
 };
 out.gpu_memory_gib = memoryOf();
 

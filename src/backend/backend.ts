@@ -59,6 +59,11 @@ export interface Backend {
   dispose(t: Tensor): void;
   /** Submit queued work and wait for it (a no-op on the CPU). */
   sync(): Promise<void>;
+  /**
+   * Gives back device memory kept for reuse by disposed tensors (a no-op on the CPU). The engine
+   * calls it after each call, so buffers of one call's shapes do not pile up beside the next's.
+   */
+  releaseCached(): void;
   destroy(): void;
 
   // --- ops (outputs are new tensors unless the doc says "in place") ---

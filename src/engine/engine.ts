@@ -307,14 +307,18 @@ export class Engine {
     const lengths = prompts.map((p) => p.length);
     const longest = Math.max(0, ...lengths) + newTokens;
     const size = batchSize ?? defaultBatchSize(this.spec, longest);
-    for (const batch of splitBatches(lengths, size)) {
-      const positions = Math.max(...batch.map((i) => lengths[i])) + newTokens;
-      const cache = KvCache.allocate(this.backend, this.spec, batch.length, positions);
-      try {
-        await body(batch, cache);
-      } finally {
-        cache.dispose();
+    try {
+      for (const batch of splitBatches(lengths, size)) {
+        const positions = Math.max(...batch.map((i) => lengths[i])) + newTokens;
+        const cache = KvCache.allocate(this.backend, this.spec, batch.length, positions);
+        try {
+          await body(batch, cache);
+        } finally {
+          cache.dispose();
+        }
       }
+    } finally {
+      this.backend.releaseCached();
     }
   }
 

@@ -69,6 +69,7 @@ export function createCpuBackend(): CpuBackend {
       live--;
     },
     async sync(): Promise<void> {},
+    releaseCached(): void {},
     destroy(): void {},
 
     embed(table, ids, scale) {

@@ -136,8 +136,17 @@ export class WebGpuBackend implements Backend {
   }
 
   /** GPU memory held: uploaded weights, and pooled activation buffers (in use or free) */
-  memoryBytes(): { weights: number; pool: number } {
-    return { weights: this.weightBytes, pool: this.pool.heldBytes };
+  /** weights, pooled buffers now, and the most pooled buffers have held at once */
+  memoryBytes(): { weights: number; pool: number; peakPool: number } {
+    return { weights: this.weightBytes, pool: this.pool.heldBytes, peakPool: this.pool.peakBytes };
+  }
+
+  releaseCached(): void {
+    this.dropPacked();
+    // everything recorded is submitted now, so buffers freed since the last submit are free too
+    this.recorder.flush();
+    this.pool.submitted();
+    this.pool.trim();
   }
 
   /** dispatches and submits so far (tests check that ops batch into few submits) */

@@ -49,6 +49,8 @@ export class BufferPool {
   private readonly retired: GPUBuffer[] = [];
   /** bytes held in pooled buffers, in use or free */
   heldBytes = 0;
+  /** the most `heldBytes` has been */
+  peakBytes = 0;
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -87,6 +89,21 @@ export class BufferPool {
     this.recent.clear();
   }
 
+  /**
+   * Destroys the free buffers that no unsubmitted work uses (submitted work keeps the memory
+   * until it completes).
+   */
+  trim(): void {
+    for (const list of this.settled.values()) {
+      for (const b of list) {
+        b.destroy();
+        this.all.delete(b);
+        this.heldBytes -= b.size;
+      }
+    }
+    this.settled.clear();
+  }
+
   destroy(): void {
     for (const b of this.all) b.destroy();
     for (const b of this.retired) b.destroy();
@@ -101,6 +118,7 @@ export class BufferPool {
     const buffer = this.device.createBuffer({ size, usage: STORAGE_USAGE() });
     this.all.add(buffer);
     this.heldBytes += size;
+    this.peakBytes = Math.max(this.peakBytes, this.heldBytes);
     return buffer;
   }
 }

@@ -77,6 +77,21 @@ describe('webgpu memory and batching', { skip: setup.skip }, () => {
         await assert.rejects(gpu.stopProfile(), /without startProfile/);
       });
 
+      test('releaseCached gives back free buffers, keeps live ones; the peak is kept', async () => {
+        gpu.releaseCached();
+        const kept = random(300);
+        const live = gpu.tensor(kept, [300]);
+        const freed = gpu.logSoftmax(gpu.tensor(random(5000), [10, 500]));
+        await gpu.read(freed);
+        const before = gpu.memoryBytes();
+        gpu.dispose(freed);
+        gpu.releaseCached();
+        const after = gpu.memoryBytes();
+        assert.ok(after.pool < before.pool, `pool ${before.pool} → ${after.pool}`);
+        assert.equal(after.peakPool, before.peakPool);
+        assert.deepEqual([...(await gpu.read(live))], [...kept], 'a live tensor keeps its buffer');
+      });
+
       test('misuse gives one-line errors', () => {
         const x = gpu.tensor(random(6), [2, 3]);
         const w = gpu.weight('w', hostF16([4, 5]));

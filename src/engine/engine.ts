@@ -64,6 +64,9 @@ export class Engine {
     options: EngineOptions = {},
   ): Promise<Engine> {
     const weights = await source.loadWeights((name, t) => backend.weight(name, t));
+    // uploads finish (and weights that do not fit f16 are named) here, not at the first use
+    await backend.sync();
+    backend.releaseCached();
     return new Engine(backend, source.spec, weights, options);
   }
 

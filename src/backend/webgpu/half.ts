@@ -1,6 +1,7 @@
 // Host-side half-precision conversions for weight upload and readback: f32 → f16 bits (round to
-// nearest even), bf16 → f16 through a 65,536-entry table, f16 → f32 through another. Overflow
-// (a finite value outside ±65504) is an error naming the tensor, never a silent infinity.
+// nearest even), f16 → f32 through a 65,536-entry table. (bf16 → f16 runs on the GPU:
+// bf16ToHalfKernel.) Overflow (a finite value outside ±65504) is an error naming the tensor,
+// never a silent infinity.
 
 import type { HostTensor } from '../backend.js';
 
@@ -51,23 +52,11 @@ export function f16Table(): Float32Array {
   return t;
 }
 
-let bf16ToF16Table: Uint16Array | null = null;
-function bf16Table(): Uint16Array {
-  if (bf16ToF16Table) return bf16ToF16Table;
-  const t = new Uint16Array(65536);
-  const bits = new Uint32Array(1);
-  const val = new Float32Array(bits.buffer);
-  for (let b = 0; b < 65536; b++) {
-    bits[0] = b << 16;
-    t[b] = f32ToF16Bits(val[0]);
-  }
-  bf16ToF16Table = t;
-  return t;
-}
-
-function overflow(name: string, index: number, value: number): Error {
+/** A weight element that f16 cannot hold (`value` where the host saw it). */
+export function f16RangeError(name: string, index: number, value?: number): Error {
+  const element = value === undefined ? `element ${index}` : `element ${index} = ${value}`;
   return new Error(
-    `weight ${name}: element ${index} = ${value} is outside the f16 range (±65504); load this model with f32 weights (createWebGpuBackend({ weightDType: 'f32' })) or use --backend cpu`,
+    `weight ${name}: ${element} is outside the f16 range (±65504); load this model with f32 weights (createWebGpuBackend({ weightDType: 'f32' })) or use --backend cpu`,
   );
 }
 
@@ -76,7 +65,7 @@ export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** Writes `host` converted to f16 bits into `out` (length ≥ element count). */
+/** Writes an f16 or f32 `host` as f16 bits into `out` (length ≥ element count). */
 export function toF16(name: string, host: HostTensor, out: Uint16Array): void {
   const n = elementCount(host.shape);
   const src = host.bytes;
@@ -84,22 +73,12 @@ export function toF16(name: string, host: HostTensor, out: Uint16Array): void {
     new Uint8Array(out.buffer, out.byteOffset, n * 2).set(src.subarray(0, n * 2));
     return;
   }
-  if (host.dtype === 'bf16') {
-    const table = bf16Table();
-    const b = alignedU16(src, n);
-    for (let i = 0; i < n; i++) {
-      const h = table[b[i]];
-      // ±Inf out of a finite bf16 means the value does not fit f16
-      if ((h & 0x7fff) === 0x7c00 && (b[i] & 0x7fff) !== 0x7f80)
-        throw overflow(name, i, bf16Value(b[i]));
-      out[i] = h;
-    }
-    return;
-  }
+  if (host.dtype !== 'f32')
+    throw new Error(`internal: toF16 of ${host.dtype} (bf16 converts on the GPU)`);
   const x = alignedF32(src, n);
   for (let i = 0; i < n; i++) {
     const h = f32ToF16Bits(x[i]);
-    if ((h & 0x7fff) === 0x7c00 && Number.isFinite(x[i])) throw overflow(name, i, x[i]);
+    if ((h & 0x7fff) === 0x7c00 && Number.isFinite(x[i])) throw f16RangeError(name, i, x[i]);
     out[i] = h;
   }
 }
@@ -119,11 +98,6 @@ export function toF32(host: HostTensor, out: Float32Array): void {
     const h = alignedU16(src, n);
     for (let i = 0; i < n; i++) out[i] = table[h[i]];
   }
-}
-
-function bf16Value(b: number): number {
-  u32[0] = b << 16;
-  return f32[0];
 }
 
 // Typed-array views need aligned offsets; safetensors slices of a Buffer may not be.

@@ -12,11 +12,12 @@ import type {
   Tensor,
 } from '../backend.js';
 import { type GpuContext, openDevice, type WebGpuOptions } from './device.js';
-import { elementCount, f16Table, toF16, toF32 } from './half.js';
+import { elementCount, f16RangeError, f16Table, toF16, toF32 } from './half.js';
 import { ablateKernel } from './kernels/ablate.js';
 import { ATTENTION_BLOCK_DEFAULT, attentionKernel, attentionShape } from './kernels/attention.js';
 import {
   addKernel,
+  bf16ToHalfKernel,
   ELEMENTWISE_GROUP,
   fillKernel,
   gatedActivationKernel,
@@ -71,6 +72,9 @@ export type { WebGpuOptions } from './device.js';
 
 /** Bits written by poisonOutputs: NaN as f32, an impossible index as i32. */
 const POISON_BITS = 0x7fc00000;
+/** weights a range-check buffer holds flags for */
+const RANGE_SLOTS = 1024;
+const NO_OVERFLOW = 0xffffffff;
 
 export async function createWebGpuBackend(opts: WebGpuOptions = {}): Promise<WebGpuBackend> {
   const ctx = await openDevice(opts);
@@ -98,6 +102,8 @@ export class WebGpuBackend implements Backend {
   private weightBytes = 0;
   /** an out-of-memory error found asynchronously at weight upload, thrown at the next sync/read */
   private uploadFailure: Error | null = null;
+  /** flags of bf16 weights converted on the GPU, not yet read: first overflowing index per slot */
+  private readonly rangeChecks: { flags: GPUBuffer; names: string[] }[] = [];
   private readonly poison: boolean;
   /** tile shapes of the matrix kernels (benchmarks may override before the first linear) */
   subgroupTile: SubgroupTile = SUBGROUP_DEFAULT;
@@ -179,10 +185,11 @@ export class WebGpuBackend implements Backend {
       );
     }
     const device = this.ctx.device;
+    const onGpu = dtype === 'f16' && host.dtype === 'bf16';
     device.pushErrorScope('out-of-memory');
     let buffer: GPUBuffer;
     try {
-      buffer = device.createBuffer({ size, usage: STORAGE_USAGE(), mappedAtCreation: true });
+      buffer = device.createBuffer({ size, usage: STORAGE_USAGE(), mappedAtCreation: !onGpu });
     } catch {
       throw this.outOfMemory(name, size);
     }
@@ -190,6 +197,10 @@ export class WebGpuBackend implements Backend {
     device.popErrorScope().then((error) => {
       if (error) this.uploadFailure ??= this.outOfMemory(name, size, held);
     });
+    if (onGpu) {
+      this.convertBf16(name, host.bytes, n, buffer);
+      return this.addWeight(new GpuTensor([...host.shape], dtype, buffer, byteLength, false));
+    }
     try {
       const mapped = buffer.getMappedRange();
       if (dtype === 'f16') toF16(name, host, new Uint16Array(mapped, 0, n));
@@ -200,10 +211,62 @@ export class WebGpuBackend implements Backend {
       throw e;
     }
     buffer.unmap();
-    const t = new GpuTensor([...host.shape], dtype, buffer, byteLength, false);
+    return this.addWeight(new GpuTensor([...host.shape], dtype, buffer, byteLength, false));
+  }
+
+  private addWeight(t: GpuTensor): GpuTensor {
     this.weights.add(t);
-    this.weightBytes += size;
+    this.weightBytes += t.buffer.size;
     return t;
+  }
+
+  /**
+   * Uploads n bf16 values as they are and converts them to f16 into `out` on the GPU. Values
+   * outside f16's range are reported by the next sync or read (`checkRanges`), by name.
+   */
+  private convertBf16(name: string, bytes: Uint8Array, n: number, out: GPUBuffer): void {
+    const words = Math.ceil(n / 2);
+    const raw = this.pool.forUpload(words * 4);
+    const queue = this.ctx.device.queue;
+    if (n % 2 === 0) queue.writeBuffer(raw, 0, bytes.buffer, bytes.byteOffset, n * 2);
+    else {
+      const padded = new Uint8Array(words * 4);
+      padded.set(bytes.subarray(0, n * 2));
+      queue.writeBuffer(raw, 0, padded.buffer, 0, words * 4);
+    }
+    let checks = this.rangeChecks.at(-1);
+    if (!checks || checks.names.length === RANGE_SLOTS) {
+      const flags = this.ctx.device.createBuffer({
+        size: 4 * RANGE_SLOTS,
+        usage: STORAGE_USAGE(),
+      });
+      queue.writeBuffer(flags, 0, new Uint32Array(RANGE_SLOTS).fill(NO_OVERFLOW));
+      checks = { flags, names: [] };
+      this.rangeChecks.push(checks);
+    }
+    this.run(
+      'bf16ToHalf',
+      bf16ToHalfKernel,
+      { raw, out, flags: checks.flags },
+      { n: words, slot: checks.names.length },
+      grid(Math.ceil(words / ELEMENTWISE_GROUP)),
+    );
+    checks.names.push(name);
+    // submitted at once: the staging buffer is free for the next weight's upload
+    this.pool.release(raw);
+    this.recorder.flush();
+  }
+
+  /** Throws for the first weight converted on the GPU that held a value f16 cannot. */
+  private async checkRanges(): Promise<void> {
+    while (this.rangeChecks.length > 0) {
+      const { flags, names } = this.rangeChecks[0];
+      const first = new Uint32Array(await this.recorder.read(flags, 4 * names.length));
+      this.rangeChecks.shift();
+      flags.destroy();
+      const bad = first.findIndex((index) => index !== NO_OVERFLOW);
+      if (bad >= 0) throw f16RangeError(names[bad], first[bad]);
+    }
   }
 
   tensor(data: Float32Array | Int32Array, shape: readonly number[]): Tensor {
@@ -228,6 +291,7 @@ export class WebGpuBackend implements Backend {
     const bytes = Math.ceil(g.byteLength / 4) * 4;
     const data = await this.recorder.read(g.buffer, bytes);
     this.throwRecorded();
+    await this.checkRanges();
     if (g.dtype === 'i32') return new Int32Array(data, 0, g.size);
     if (g.dtype === 'f32') return new Float32Array(data, 0, g.size);
     const table = f16Table();
@@ -253,6 +317,7 @@ export class WebGpuBackend implements Backend {
   async sync(): Promise<void> {
     await this.recorder.sync();
     this.throwRecorded();
+    await this.checkRanges();
   }
 
   destroy(): void {

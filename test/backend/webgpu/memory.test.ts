@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { f16Table, f32ToF16Bits } from '../../../src/backend/webgpu/half.js';
 import { hostF16, openGpuCases, random, valuesOf } from './harness.js';
 
 const setup = await openGpuCases();
@@ -24,17 +25,41 @@ describe('webgpu memory and batching', { skip: setup.skip }, () => {
         gpu.dispose(v);
       });
 
-      test('bf16 outside the f16 range is refused by name when weights are f16', () => {
-        const bits = new Uint16Array([0x3f80, 0x47c8]); // 1.0 and 102400
-        const host = { shape: [1, 2], dtype: 'bf16' as const, bytes: new Uint8Array(bits.buffer) };
+      test('bf16 weights: every bit pattern converts as on the host; overflow is named at sync', async () => {
+        // all 65,536 patterns but those past f16's range, in an odd count (a half-filled last word)
+        const fits = (b: number): boolean => ((b >> 7) & 0xff) < 143 || ((b >> 7) & 0xff) === 0xff;
+        const bits = Uint16Array.from({ length: 65536 }, (_, b) => b)
+          .filter(fits)
+          .slice(1);
+        const host = {
+          shape: [bits.length, 1],
+          dtype: 'bf16' as const,
+          bytes: new Uint8Array(bits.buffer),
+        };
+        const t = gpu.weight('w', host);
+        const got = await gpu.read(t);
+        const f32 = new Float32Array(new Uint32Array(Array.from(bits, (b) => b << 16)).buffer);
+        const table = f16Table();
+        const want =
+          gpu.weightDType === 'f16' ? Array.from(f32, (v) => table[f32ToF16Bits(v)]) : [...f32];
+        assert.equal(bits.length % 2, 1);
+        assert.deepEqual([...got], want);
+        gpu.dispose(t);
+
+        const big = Uint16Array.from([0x3f80, 0x3f80, 0x4788, 0x3f80]); // 1, 1, 69632, 1
+        const bad = gpu.weight('model.layers.3.mlp.down_proj.weight', {
+          shape: [2, 2],
+          dtype: 'bf16',
+          bytes: new Uint8Array(big.buffer),
+        });
         if (gpu.weightDType === 'f16') {
-          assert.throws(
-            () => gpu.weight('model.embed_tokens.weight', host),
-            /weight model\.embed_tokens\.weight: element 1 = 102400 is outside the f16 range/,
+          await assert.rejects(
+            gpu.sync(),
+            /weight model\.layers\.3\.mlp\.down_proj\.weight: element 2 is outside the f16 range \(±65504\); load this model with f32 weights/,
           );
-        } else {
-          gpu.dispose(gpu.weight('model.embed_tokens.weight', host));
         }
+        await gpu.sync(); // reported once; the backend goes on
+        gpu.dispose(bad);
       });
 
       test('ops batch into one submit until a read', async () => {

@@ -1,5 +1,6 @@
 // One thread per element: fill (zeros, poison), addInPlace, gated activation (SiLU, GELU-tanh),
-// logit soft-capping, and f32 → packed f16 (activations for the subgroup-matrix GEMM). Launched over grid(ceil(n / ELEMENTWISE_GROUP)) workgroups.
+// logit soft-capping, f32 → packed f16 (activations for the subgroup-matrix GEMM), and bf16 →
+// f16 (weights as they load: on the host that loop was most of an 8B model's load time). Launched over grid(ceil(n / ELEMENTWISE_GROUP)) workgroups.
 
 import { FLAT_GROUP, GRID_ARGS, type Kernel, SAFE_TANH, wgslModule } from '../wgsl.js';
 
@@ -85,5 +86,41 @@ export function halfKernel(): Kernel {
     `var hi = 0.0;
   if (2u * i + 1u < u.count) { hi = x[2u * i + 1u]; }
   out[i] = pack2x16float(vec2<f32>(x[2u * i], hi));`,
+  );
+}
+
+/**
+ * out u32[n] ← the f16 bits of the bf16 pairs in raw u32[n] (round to nearest even; NaN stays
+ * NaN); the first element outside ±65504 lands in flags[slot] (atomicMin of its index). Integer
+ * arithmetic only, so adapters without shader-f16 convert too.
+ */
+export function bf16ToHalfKernel(): Kernel {
+  return elementwise(
+    [
+      { name: 'raw', access: 'read', type: 'array<u32>' },
+      { name: 'out', access: 'read_write', type: 'array<u32>' },
+      { name: 'flags', access: 'read_write', type: 'array<atomic<u32>>' },
+    ],
+    [['slot', 'u32']],
+    `let w = raw[i];
+  out[i] = toHalf(w & 0xffffu, 2u * i) | (toHalf(w >> 16u, 2u * i + 1u) << 16u);`,
+    `fn toHalf(b: u32, index: u32) -> u32 {
+  let s = b & 0x8000u;
+  let e = (b >> 7u) & 0xffu;
+  let m = b & 0x7fu;
+  if (e == 0xffu) { return s | 0x7c00u | select(0u, 0x200u, m != 0u); }
+  if (e >= 143u) { atomicMin(&flags[u.slot], index); return s | 0x7c00u; }
+  if (e >= 113u) { return s | ((e - 112u) << 10u) | (m << 3u); }
+  // f16 subnormals: (1.m) 2^(e-127) is M = 0x80 | m units of 2^(e-134), i.e. M·2^(e-110) of 2^-24
+  if (e == 0u) { return s; }
+  let M = 0x80u | m;
+  if (e >= 110u) { return s | (M << (e - 110u)); }
+  let shift = 110u - e;
+  if (shift > 8u) { return s; }
+  let q = M >> shift;
+  let rest = M & ((1u << shift) - 1u);
+  let half = 1u << (shift - 1u);
+  return s | select(q, q + 1u, rest > half || (rest == half && (q & 1u) == 1u));
+}`,
   );
 }

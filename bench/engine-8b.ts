@@ -41,6 +41,7 @@ if (process.env.CANDOR_SKINNY_TILE) backend.skinnyTile = JSON.parse(process.env.
 const model = await openModel(dir);
 const engine = await Engine.load(backend, model);
 await model.close();
+console.error(`weights on the GPU after ${((performance.now() - started) / 1000).toFixed(1)} s`);
 idLimit = Math.min(idLimit, engine.spec.vocabSize);
 const noEos = { eosTokenIds: [] as number[] };
 await engine.generate(batch(1, 16), { maxNewTokens: 1, ...noEos });

@@ -4,6 +4,7 @@
 // Also: several trials' plans in one batch (trial-8b-batched), and a 200-trial study
 // extrapolated from the measured trial and the measured direction pass (study-8b-200).
 //   python tools/bench/llama8b.py DIR peer.json && node --import tsx bench/engine-8b.ts DIR peer.json [--record]
+//   (--profile: GPU time by kernel; --sweep-attention; --load-only with llama8b.py --load-only)
 
 import { readFileSync } from 'node:fs';
 import { measureDirections } from '../src/ablate/directions-report.js';
@@ -48,150 +49,161 @@ await engine.generate(batch(1, 16), { maxNewTokens: 1, ...noEos });
 const firstToken = (performance.now() - started) / 1000;
 console.error(`loaded and first token after ${firstToken.toFixed(1)}s on ${backend.description}`);
 
-const out: Record<string, number> = { load_first_token_s: firstToken };
-out.decode_b1_tok_s =
-  64 / (await timed(() => engine.generate(batch(1, 16), { maxNewTokens: 64, ...noEos })));
-console.error(`decode b1 ${out.decode_b1_tok_s.toFixed(1)} tok/s`);
-out.decode_b64_tok_s =
-  (64 * 64) /
-  (await timed(() =>
-    engine.generate(batch(64, 64), { maxNewTokens: 64, batchSize: 64, ...noEos }),
-  ));
-console.error(`decode b64 ${out.decode_b64_tok_s.toFixed(1)} tok/s`);
-const prefill = batch(64, 128);
-out.prefill_b64_tok_s =
-  (64 * 128) / (await timed(() => engine.nextTokenLogits(prefill, { batchSize: 64 }), 3));
-console.error(`prefill b64 ${out.prefill_b64_tok_s.toFixed(0)} tok/s`);
-
-// One Heretic trial: a full-normalisation plan on every writer, 100 x 100 greedy tokens, KL on 100 prompts.
-const C = engine.spec.hiddenSize;
-const direction = Float32Array.from({ length: C }, (_, i) => Math.sin(i + 1));
-const norm = Math.hypot(...direction);
-for (let i = 0; i < C; i++) direction[i] /= norm;
-/** a trial's plan; `scale` varies the weights between the trials that share a batch */
-const trialPlan = (scale: number): AblationPlan => ({
-  normalization: 'full',
-  embedding: null,
-  layers: Array.from({ length: engine.spec.numLayers }, (_, l) => ({
-    attn: { direction, weight: scale },
-    mlp: l > 16 ? { direction, weight: 0.5 * scale } : null,
-  })),
-});
-const plan = trialPlan(1);
-const harmful = batch(100, 32, 1000);
-const harmless = batch(100, 32, 2000);
-const baseline = await engine.nextTokenLogProbs(harmless, { batchSize: 100 });
-const trial = async () => {
-  const ablation = await compileAblation(backend, engine.weights, [plan]);
-  await engine.generate(harmful, {
-    maxNewTokens: 100,
-    batchSize: 100,
-    ablation: { ablation },
-    ...noEos,
-  });
-  await engine.klDivergence(harmless, baseline, { batchSize: 100, ablation: { ablation } });
-};
-out.trial_s = await timed(trial);
-console.error(`trial ${out.trial_s.toFixed(2)} s`);
-// the high-water mark of the pooled buffers so far (the engine gives cached ones back after each call)
-const memoryOf = () => {
-  const m = backend.memoryBytes();
-  return (m.weights + m.peakPool) / 2 ** 30;
-};
-out.gpu_memory_gib = memoryOf();
-
-/** GPU time per kernel of one call, beside its wall time (the gap: host work and waits). */
-async function profiled(what: string, fn: () => Promise<unknown>): Promise<void> {
-  const start = performance.now();
-  backend.startProfile();
-  await fn();
-  const kernels = await backend.stopProfile();
-  const wall = performance.now() - start;
-  const gpu = kernels.reduce((sum, k) => sum + k.ms, 0);
-  console.error(`profile of ${what}: wall ${wall.toFixed(1)} ms, GPU busy ${gpu.toFixed(1)} ms`);
-  for (const k of kernels)
-    console.error(
-      `  ${k.label.padEnd(12)} ${k.ms.toFixed(1).padStart(9)} ms ${String(k.dispatches).padStart(7)} dispatches ${((1000 * k.ms) / k.dispatches).toFixed(1).padStart(8)} µs each`,
-    );
-}
-// attention's block of positions (workgroup memory per workgroup, so workgroups per SM)
-if (process.argv.includes('--sweep-attention')) {
-  for (const block of [16, 8, 4]) {
-    backend.attentionBlock = block;
-    for (const [what, fn] of [
-      ['prefill b64', () => engine.nextTokenLogits(prefill, { batchSize: 64 })],
-      [
-        'decode b100',
-        () => engine.generate(harmful, { maxNewTokens: 32, batchSize: 100, ...noEos }),
-      ],
-    ] as const) {
-      await fn();
-      backend.startProfile();
-      await fn();
-      const ms = (await backend.stopProfile()).find((k) => k.label === 'attention')?.ms ?? 0;
-      console.error(`attention block ${block}, ${what}: ${ms.toFixed(1)} ms`);
-    }
-  }
-  backend.attentionBlock = ATTENTION_BLOCK_DEFAULT;
-}
-if (process.argv.includes('--profile')) {
-  await profiled('one trial', trial);
-  await profiled('prefill b64', () => engine.nextTokenLogits(prefill, { batchSize: 64 }));
-  await profiled('decode b64', () =>
-    engine.generate(batch(64, 64), { maxNewTokens: 64, batchSize: 64, ...noEos }),
-  );
-}
-
-// k trials in one batch, as the study runs them on WebGPU (trials_per_batch auto: 5 for 100
-// prompts, as many as fit 512 rows): each
-// trial's plan on its own copy of the prompts (planOfPrompt), so the linears see k × 100 rows;
-// seconds per trial. The first of CANDOR_BENCH_TRIALS_PER_BATCH (a list) is recorded.
-const batchedTrial = async (k: number): Promise<number> => {
-  const repeat = <T>(a: T[]): T[] => Array.from({ length: k }, () => a).flat();
-  const planOfPrompt = Array.from({ length: k }, (_, t) => harmful.map(() => t)).flat();
-  const rows = k * harmful.length;
-  const baselines = repeat(baseline);
-  const seconds =
-    (await timed(async () => {
-      const plans = Array.from({ length: k }, (_, t) => trialPlan(1 - 0.1 * t));
-      const ablation = await compileAblation(backend, engine.weights, plans);
-      const choice = { ablation, planOfPrompt };
-      await engine.generate(repeat(harmful), {
-        maxNewTokens: 100,
-        batchSize: rows,
-        ablation: choice,
-        ...noEos,
-      });
-      await engine.klDivergence(repeat(harmless), baselines, { batchSize: rows, ablation: choice });
-    })) / k;
-  console.error(
-    `trial, ${k} per batch: ${seconds.toFixed(2)} s a trial, ${memoryOf().toFixed(1)} GiB`,
-  );
-  return seconds;
-};
+const STUDY_TRIALS = 200;
+/** evaluation prompts of a trial (Heretic's 100 harmful and 100 harmless) */
+const EVAL_PROMPTS = 100;
 const [TRIALS_PER_BATCH, ...otherBatches] = (process.env.CANDOR_BENCH_TRIALS_PER_BATCH ?? '5')
   .split(',')
   .map(Number);
-const batchRows = TRIALS_PER_BATCH * harmful.length;
-out.trial_batched_s = await batchedTrial(TRIALS_PER_BATCH);
-for (const k of otherBatches) await batchedTrial(k);
-
-// the direction pass of a run (src/run/auto-run.ts): residuals of 400 harmful and 400 harmless
-// prompts, means per layer, directions
-out.direction_s = await timed(() =>
-  measureDirections(engine, batch(400, 32, 3000), batch(400, 32, 4000), {
-    method: 'projected',
-    winsorize: 0,
-    sampleSize: 64,
-    batchSize: 100,
-    states: engine.spec.numLayers + 1,
-    hiddenSize: C,
-  }),
-);
-console.error(`direction pass ${out.direction_s.toFixed(2)} s`);
-const STUDY_TRIALS = 200;
-out.study_s = out.direction_s + STUDY_TRIALS * out.trial_batched_s;
+const batchRows = TRIALS_PER_BATCH * EVAL_PROMPTS;
+const out: Record<string, number> = { load_first_token_s: firstToken };
+// --load-only: the load-8b row alone (with llama8b.py --load-only as its peer)
+const loadOnly = process.argv.includes('--load-only');
+if (!loadOnly) await benchmarks();
 console.log(JSON.stringify(out, null, 1));
+
+async function benchmarks(): Promise<void> {
+  out.decode_b1_tok_s =
+    64 / (await timed(() => engine.generate(batch(1, 16), { maxNewTokens: 64, ...noEos })));
+  console.error(`decode b1 ${out.decode_b1_tok_s.toFixed(1)} tok/s`);
+  out.decode_b64_tok_s =
+    (64 * 64) /
+    (await timed(() =>
+      engine.generate(batch(64, 64), { maxNewTokens: 64, batchSize: 64, ...noEos }),
+    ));
+  console.error(`decode b64 ${out.decode_b64_tok_s.toFixed(1)} tok/s`);
+  const prefill = batch(64, 128);
+  out.prefill_b64_tok_s =
+    (64 * 128) / (await timed(() => engine.nextTokenLogits(prefill, { batchSize: 64 }), 3));
+  console.error(`prefill b64 ${out.prefill_b64_tok_s.toFixed(0)} tok/s`);
+
+  // One Heretic trial: a full-normalisation plan on every writer, 100 x 100 greedy tokens, KL on 100 prompts.
+  const C = engine.spec.hiddenSize;
+  const direction = Float32Array.from({ length: C }, (_, i) => Math.sin(i + 1));
+  const norm = Math.hypot(...direction);
+  for (let i = 0; i < C; i++) direction[i] /= norm;
+  /** a trial's plan; `scale` varies the weights between the trials that share a batch */
+  const trialPlan = (scale: number): AblationPlan => ({
+    normalization: 'full',
+    embedding: null,
+    layers: Array.from({ length: engine.spec.numLayers }, (_, l) => ({
+      attn: { direction, weight: scale },
+      mlp: l > 16 ? { direction, weight: 0.5 * scale } : null,
+    })),
+  });
+  const plan = trialPlan(1);
+  const harmful = batch(EVAL_PROMPTS, 32, 1000);
+  const harmless = batch(EVAL_PROMPTS, 32, 2000);
+  const baseline = await engine.nextTokenLogProbs(harmless, { batchSize: 100 });
+  const trial = async () => {
+    const ablation = await compileAblation(backend, engine.weights, [plan]);
+    await engine.generate(harmful, {
+      maxNewTokens: 100,
+      batchSize: 100,
+      ablation: { ablation },
+      ...noEos,
+    });
+    await engine.klDivergence(harmless, baseline, { batchSize: 100, ablation: { ablation } });
+  };
+  out.trial_s = await timed(trial);
+  console.error(`trial ${out.trial_s.toFixed(2)} s`);
+  // the high-water mark of the pooled buffers so far (the engine gives cached ones back after each call)
+  const memoryOf = () => {
+    const m = backend.memoryBytes();
+    return (m.weights + m.peakPool) / 2 ** 30;
+  };
+  out.gpu_memory_gib = memoryOf();
+
+  /** GPU time per kernel of one call, beside its wall time (the gap: host work and waits). */
+  async function profiled(what: string, fn: () => Promise<unknown>): Promise<void> {
+    const start = performance.now();
+    backend.startProfile();
+    await fn();
+    const kernels = await backend.stopProfile();
+    const wall = performance.now() - start;
+    const gpu = kernels.reduce((sum, k) => sum + k.ms, 0);
+    console.error(`profile of ${what}: wall ${wall.toFixed(1)} ms, GPU busy ${gpu.toFixed(1)} ms`);
+    for (const k of kernels)
+      console.error(
+        `  ${k.label.padEnd(12)} ${k.ms.toFixed(1).padStart(9)} ms ${String(k.dispatches).padStart(7)} dispatches ${((1000 * k.ms) / k.dispatches).toFixed(1).padStart(8)} µs each`,
+      );
+  }
+  // attention's block of positions (workgroup memory per workgroup, so workgroups per SM)
+  if (process.argv.includes('--sweep-attention')) {
+    for (const block of [16, 8, 4]) {
+      backend.attentionBlock = block;
+      for (const [what, fn] of [
+        ['prefill b64', () => engine.nextTokenLogits(prefill, { batchSize: 64 })],
+        [
+          'decode b100',
+          () => engine.generate(harmful, { maxNewTokens: 32, batchSize: 100, ...noEos }),
+        ],
+      ] as const) {
+        await fn();
+        backend.startProfile();
+        await fn();
+        const ms = (await backend.stopProfile()).find((k) => k.label === 'attention')?.ms ?? 0;
+        console.error(`attention block ${block}, ${what}: ${ms.toFixed(1)} ms`);
+      }
+    }
+    backend.attentionBlock = ATTENTION_BLOCK_DEFAULT;
+  }
+  if (process.argv.includes('--profile')) {
+    await profiled('one trial', trial);
+    await profiled('prefill b64', () => engine.nextTokenLogits(prefill, { batchSize: 64 }));
+    await profiled('decode b64', () =>
+      engine.generate(batch(64, 64), { maxNewTokens: 64, batchSize: 64, ...noEos }),
+    );
+  }
+
+  // k trials in one batch, as the study runs them on WebGPU (trials_per_batch auto: 5 for 100
+  // prompts, as many as fit 512 rows): each
+  // trial's plan on its own copy of the prompts (planOfPrompt), so the linears see k × 100 rows;
+  // seconds per trial. The first of CANDOR_BENCH_TRIALS_PER_BATCH (a list) is recorded.
+  const batchedTrial = async (k: number): Promise<number> => {
+    const repeat = <T>(a: T[]): T[] => Array.from({ length: k }, () => a).flat();
+    const planOfPrompt = Array.from({ length: k }, (_, t) => harmful.map(() => t)).flat();
+    const rows = k * harmful.length;
+    const baselines = repeat(baseline);
+    const seconds =
+      (await timed(async () => {
+        const plans = Array.from({ length: k }, (_, t) => trialPlan(1 - 0.1 * t));
+        const ablation = await compileAblation(backend, engine.weights, plans);
+        const choice = { ablation, planOfPrompt };
+        await engine.generate(repeat(harmful), {
+          maxNewTokens: 100,
+          batchSize: rows,
+          ablation: choice,
+          ...noEos,
+        });
+        await engine.klDivergence(repeat(harmless), baselines, {
+          batchSize: rows,
+          ablation: choice,
+        });
+      })) / k;
+    console.error(
+      `trial, ${k} per batch: ${seconds.toFixed(2)} s a trial, ${memoryOf().toFixed(1)} GiB`,
+    );
+    return seconds;
+  };
+  out.trial_batched_s = await batchedTrial(TRIALS_PER_BATCH);
+  for (const k of otherBatches) await batchedTrial(k);
+
+  // the direction pass of a run (src/run/auto-run.ts): residuals of 400 harmful and 400 harmless
+  // prompts, means per layer, directions
+  out.direction_s = await timed(() =>
+    measureDirections(engine, batch(400, 32, 3000), batch(400, 32, 4000), {
+      method: 'projected',
+      winsorize: 0,
+      sampleSize: 64,
+      batchSize: 100,
+      states: engine.spec.numLayers + 1,
+      hiddenSize: C,
+    }),
+  );
+  console.error(`direction pass ${out.direction_s.toFixed(2)} s`);
+  out.study_s = out.direction_s + STUDY_TRIALS * out.trial_batched_s;
+}
 
 const peer = JSON.parse(readFileSync(peerFile, 'utf8')) as Record<string, number | string>;
 if (typeof peer.trial_s === 'number' && typeof peer.direction_s === 'number')
@@ -280,5 +292,5 @@ const rows = [
     ),
   },
 ];
-if (record) recordResults(rows);
+if (record) recordResults(loadOnly ? rows.filter((r) => r.name === 'load-8b') : rows);
 backend.destroy();

@@ -100,16 +100,15 @@ async function loadWeights<T>(
 ): Promise<ModelWeights<T>> {
   const model: Partial<Record<'embedding' | 'finalNorm' | 'lmHead', T>> = {};
   const layers: Partial<LayerWeights<T>>[] = Array.from({ length: spec.numLayers }, () => ({}));
-  for (const t of plan) {
-    const host = await read(t.name);
+  function place(t: PlannedTensor, host: HostTensor): void {
     const dest = t.destination;
     if (dest.kind === 'model') {
       model[dest.field] = upload(t.name, host);
-      continue;
+      return;
     }
     if (dest.parts.length === 1) {
       layers[dest.layer][dest.parts[0].slot] = upload(t.name, host);
-      continue;
+      return;
     }
     // a fused tensor: consecutive row blocks, named as the unfused (Llama) tensors would be
     const rowBytes = host.bytes.byteLength / host.shape[0];
@@ -123,6 +122,17 @@ async function loadWeights<T>(
       layers[dest.layer][slot] = upload(splitName(t.name, slot), part);
       row += rows;
     }
+  }
+  // the next tensor is read while this one uploads (host memory: two tensors at a time)
+  let next = plan.length > 0 ? read(plan[0].name) : null;
+  try {
+    for (const [i, t] of plan.entries()) {
+      const host = await (next as Promise<HostTensor>);
+      next = i + 1 < plan.length ? read(plan[i + 1].name) : null;
+      place(t, host);
+    }
+  } finally {
+    next?.catch(() => {}); // an upload failed first: its error is the one to report
   }
   return {
     embedding: model.embedding!,

@@ -252,7 +252,9 @@ async function readTensor(
 
 /** Read exactly `length` bytes at `position` into a fresh, aligned Uint8Array. */
 async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
+  // not zero-filled (every byte is read over, or this throws); a buffer this large is not
+  // pooled, so it starts at offset 0 of its own ArrayBuffer: aligned
+  const out = length > 4096 ? Buffer.allocUnsafe(length) : new Uint8Array(length);
   let done = 0;
   while (done < length) {
     const want = Math.min(READ_CHUNK_BYTES, length - done);

@@ -4,7 +4,9 @@ decode at batch 1 and 64, prefill at batch 64 x 128, Heretic's per-trial workloa
 generate() of 100 new tokens for 100 prompts, then next-token logits for 100 prompts), and its
 direction pass (hidden states of 400 harmful and 400 harmless prompts).
 
-    python tools/bench/llama8b.py OUT_DIR RESULT.json
+    python tools/bench/llama8b.py OUT_DIR RESULT.json [--load-only]
+
+--load-only: the model and the loading time only (engine-8b.ts --load-only's peer).
 
 Prompts are fixed token ids (the same formula in bench/engine-8b.ts), so both sides see the
 same shapes. Random weights rarely emit EOS; min_new_tokens forces the full length anyway.
@@ -17,6 +19,7 @@ import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
 OUT, RESULT = sys.argv[1], sys.argv[2]
+LOAD_ONLY = "--load-only" in sys.argv  # only the model and the loading time (load-8b)
 VOCAB = 128256
 
 
@@ -69,40 +72,41 @@ model.save_pretrained(OUT, max_shard_size="5GB")
 print(f"saved in {time.perf_counter() - t0:.1f}s", flush=True)
 
 results = {"torch": torch.__version__, "gpu": torch.cuda.get_device_name()}
-with torch.inference_mode():
-    torch.cuda.reset_peak_memory_stats()
-    secs = timed(lambda: generate(batch(1, 16), 64))
-    results["decode_b1_tok_s"] = 64 / secs
-    secs = timed(lambda: generate(batch(64, 64), 64))
-    results["decode_b64_tok_s"] = 64 * 64 / secs
-    ids = batch(64, 128)
-    secs = timed(lambda: model(input_ids=ids, logits_to_keep=1), reps=3)
-    results["prefill_b64_tok_s"] = 64 * 128 / secs
+if not LOAD_ONLY:
+    with torch.inference_mode():
+        torch.cuda.reset_peak_memory_stats()
+        secs = timed(lambda: generate(batch(1, 16), 64))
+        results["decode_b1_tok_s"] = 64 / secs
+        secs = timed(lambda: generate(batch(64, 64), 64))
+        results["decode_b64_tok_s"] = 64 * 64 / secs
+        ids = batch(64, 128)
+        secs = timed(lambda: model(input_ids=ids, logits_to_keep=1), reps=3)
+        results["prefill_b64_tok_s"] = 64 * 128 / secs
 
-    harmful, harmless = batch(100, 32, 1000), batch(100, 32, 2000)
+        harmful, harmless = batch(100, 32, 1000), batch(100, 32, 2000)
 
-    def trial():
-        generate(harmful, 100)
-        model(input_ids=harmless, logits_to_keep=1).logits.float().log_softmax(-1)
+        def trial():
+            generate(harmful, 100)
+            model(input_ids=harmless, logits_to_keep=1).logits.float().log_softmax(-1)
 
-    results["trial_s"] = timed(trial)
+        results["trial_s"] = timed(trial)
 
-    # Heretic's direction pass: hidden states at the last prompt position of every layer for
-    # 400 harmful and 400 harmless prompts, in batches of 100, means on the GPU
-    def directions():
-        means = []
-        for offset in (3000, 4000):
-            total = None
-            for start in range(0, 400, 100):
-                states = model(input_ids=batch(100, 32, offset + start), output_hidden_states=True,
-                               logits_to_keep=1).hidden_states
-                last = torch.stack([h[:, -1, :].float() for h in states]).sum(1)
-                total = last if total is None else total + last
-            means.append(total / 400)
-        return torch.nn.functional.normalize(means[0] - means[1], dim=-1).cpu()
+        # Heretic's direction pass: hidden states at the last prompt position of every layer for
+        # 400 harmful and 400 harmless prompts, in batches of 100, means on the GPU
+        def directions():
+            means = []
+            for offset in (3000, 4000):
+                total = None
+                for start in range(0, 400, 100):
+                    states = model(input_ids=batch(100, 32, offset + start), output_hidden_states=True,
+                                   logits_to_keep=1).hidden_states
+                    last = torch.stack([h[:, -1, :].float() for h in states]).sum(1)
+                    total = last if total is None else total + last
+                means.append(total / 400)
+            return torch.nn.functional.normalize(means[0] - means[1], dim=-1).cpu()
 
-    results["direction_s"] = timed(directions)
-    results["max_memory_allocated_gib"] = torch.cuda.max_memory_allocated() / 2**30
+        results["direction_s"] = timed(directions)
+        results["max_memory_allocated_gib"] = torch.cuda.max_memory_allocated() / 2**30
 
 # loading, as Candor's load-8b row: from the saved folder to the first generated token (the files
 # are in the page cache for both sides, having just been written)

@@ -19,7 +19,8 @@ import { type BenchRow, recordResults } from './results.js';
 const [dir, peerFile] = process.argv.slice(2);
 const record = process.argv.includes('--record');
 const DATE = '2026-11-23';
-const COMMAND = `python tools/bench/llama8b.py /tmp/llama8b peer.json && node --import tsx bench/engine-8b.ts /tmp/llama8b peer.json --record`;
+const LOAD_ONLY_FLAG = process.argv.includes('--load-only') ? ' --load-only' : '';
+const COMMAND = `python tools/bench/llama8b.py /tmp/llama8b peer.json${LOAD_ONLY_FLAG} && node --import tsx bench/engine-8b.ts /tmp/llama8b peer.json${LOAD_ONLY_FLAG} --record`;
 
 /** The same prompt formula as tools/bench/llama8b.py (vocabulary 128256 there; smaller models wrap). */
 let idLimit = 128000;
@@ -58,7 +59,7 @@ const [TRIALS_PER_BATCH, ...otherBatches] = (process.env.CANDOR_BENCH_TRIALS_PER
 const batchRows = TRIALS_PER_BATCH * EVAL_PROMPTS;
 const out: Record<string, number> = { load_first_token_s: firstToken };
 // --load-only: the load-8b row alone (with llama8b.py --load-only as its peer)
-const loadOnly = process.argv.includes('--load-only');
+const loadOnly = LOAD_ONLY_FLAG !== '';
 if (!loadOnly) await benchmarks();
 console.log(JSON.stringify(out, null, 1));
 

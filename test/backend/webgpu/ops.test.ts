@@ -12,6 +12,31 @@ const f = (b: Backend, data: Float32Array, shape: number[]): Tensor => b.tensor(
 const ints = (b: Backend, data: number[] | Int32Array): Tensor =>
   b.tensor(Int32Array.from(data), [data.length]);
 
+/** attention of rows (seq, pos) over caches of `sequences` sequences, shapes from the options */
+function attendCached(
+  b: Backend,
+  c: {
+    q: Float32Array;
+    cacheK: Float32Array;
+    cacheV: Float32Array;
+    seq: number[];
+    pos: number[];
+    sequences: number;
+  },
+  o: AttentionOptions,
+): Tensor {
+  const kd = o.numKvHeads * o.headDim;
+  const positions = c.cacheK.length / (c.sequences * kd);
+  return b.attention(
+    f(b, c.q, [c.seq.length, o.numHeads * o.headDim]),
+    f(b, c.cacheK, [c.sequences, positions, kd]),
+    f(b, c.cacheV, [c.sequences, positions, kd]),
+    ints(b, c.seq),
+    ints(b, c.pos),
+    o,
+  );
+}
+
 describe('webgpu ops vs cpu', { skip: setup.skip }, () => {
   // ops that read weights: every weight storage the adapter offers
   for (const { label, gpu } of setup.cases) {
@@ -218,14 +243,7 @@ describe('webgpu ops vs cpu', { skip: setup.skip }, () => {
           softcap: null,
         };
         const run = (b: Backend, o: AttentionOptions): Tensor =>
-          b.attention(
-            f(b, q, [3, H * D]),
-            f(b, cacheK, [1, Pl, K * D]),
-            f(b, cacheV, [1, Pl, K * D]),
-            ints(b, lseq),
-            ints(b, lpos),
-            o,
-          );
+          attendCached(b, { q, cacheK, cacheV, seq: lseq, pos: lpos, sequences: 1 }, o);
         await parity(gpu, (b) => run(b, opts), F32_TOL, 'attention long');
         await parity(
           gpu,
@@ -256,15 +274,7 @@ describe('webgpu ops vs cpu', { skip: setup.skip }, () => {
           };
           await parity(
             gpu,
-            (b) =>
-              b.attention(
-                f(b, q, [4, Hg * D]),
-                f(b, cacheK, [2, Pg, Kg * D]),
-                f(b, cacheV, [2, Pg, Kg * D]),
-                ints(b, gseq),
-                ints(b, gpos),
-                opts,
-              ),
+            (b) => attendCached(b, { q, cacheK, cacheV, seq: gseq, pos: gpos, sequences: 2 }, opts),
             F32_TOL,
             `attention G=${Hg / Kg}`,
           );

@@ -9,6 +9,7 @@ import { measureDirections } from '../ablate/directions-report.js';
 import type { AblationPlan } from '../ablate/plan.js';
 import { selectBackend } from '../backend/select.js';
 import type { RunSettings } from '../config/settings.js';
+import type { Prompt } from '../data/prompts.js';
 import { Engine } from '../engine/engine.js';
 import { RefusalMarkers } from '../judge/markers.js';
 import { findResponsePrefix } from '../judge/prefix.js';
@@ -16,9 +17,9 @@ import { openModel } from '../model/open.js';
 import { ObjectiveSession } from '../objectives/session.js';
 import { hereticSearchSpace } from '../optimize/space.js';
 import { defaultStudyPath, Study, type Trial } from '../optimize/study.js';
-import { profileOf } from '../profile/profile.js';
-import { loadProfilePrompts } from '../profile/prompts.js';
-import { loadTokenizer } from '../tokenize/tokenizer.js';
+import { type Profile, type PromptSetKey, profileOf } from '../profile/profile.js';
+import { loadProfilePrompts, type PromptSetRecord } from '../profile/prompts.js';
+import { type ChatTokenizer, loadTokenizer } from '../tokenize/tokenizer.js';
 import { type Dashboard, startDashboard } from '../ui/dashboard/server.js';
 import { studyDashboardState } from '../ui/dashboard/study-state.js';
 import { formatValues, type Progress } from '../ui/progress.js';
@@ -26,7 +27,7 @@ import { baselineKey, readBaseline, writeBaseline } from './baseline-cache.js';
 import { benchmarkBatchSize } from './batch-size.js';
 import { resolveModelDir } from './model-source.js';
 import { type PostRunContext, postRunActions } from './post-run.js';
-import { PromptEncoder } from './prompts.js';
+import { PromptEncoder, type RunPrompts } from './prompts.js';
 import { selectTrial, sortedFront } from './select.js';
 import { resolveTrialsPerBatch, runStudy } from './study-runner.js';
 import { TrialEvaluator } from './trial-evaluator.js';
@@ -55,26 +56,36 @@ function interleave<T>(a: readonly T[], b: readonly T[], n: number): T[] {
   return out;
 }
 
-export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): Promise<number> {
-  const { progress } = io;
-  progress.stage(`model ${modelArg}`);
-  // objectives load first: an unknown name or a bad module fails before any weights are read
-  const profile = profileOf(s);
-  const objectives = await ObjectiveSession.load(profile.objectives);
-  const source = await resolveModelDir(modelArg, s);
-  const model = await openModel(source.dir);
-  const tokenizer = await loadTokenizer(source.dir);
-  const spec = model.spec;
-  progress.info(
-    `${spec.architecture}: ${spec.numLayers} layers, hidden ${spec.hiddenSize}, vocabulary ${spec.vocabSize}`,
-  );
+/**
+ * What a run judges trials with: the four prompt sets, the refusal markers, the batch size
+ * (measured when the setting is 0), and the evaluation prompts encoded after the common
+ * response prefix.
+ */
+export interface RunJudging {
+  prompts: RunPrompts;
+  promptSets: Record<PromptSetKey, PromptSetRecord>;
+  /** the evaluation sets with their topics and facts (for objectives) */
+  evaluationSets: { behaviour: Prompt[]; baseline: Prompt[] };
+  markers: RefusalMarkers;
+  /** token ids → the text the judges read */
+  decode: (ids: readonly number[]) => string;
+  /** the chat encoding without a response prefix (direction prompts) */
+  plainEncoder: PromptEncoder;
+  trialsPerBatch: number;
+  batchSize: number;
+  /** the chat encoding with the common response prefix (evaluation prompts) */
+  encoder: PromptEncoder;
+  harmfulEval: number[][];
+  harmlessEval: number[][];
+}
 
-  const backend = await selectBackend(s.backend);
-  progress.stage(`loading weights on ${backend.name} (${backend.description})`);
-  const engine = await Engine.load(backend, model);
-  await model.close();
-
-  progress.stage(`prompts (profile ${profile.name})`);
+export async function prepareJudging(
+  engine: Engine,
+  tokenizer: ChatTokenizer,
+  s: RunSettings,
+  profile: Profile,
+  progress: Progress,
+): Promise<RunJudging> {
   const {
     prompts,
     records: promptSets,
@@ -86,7 +97,7 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
   const plainEncoder = new PromptEncoder(tokenizer, s.system_prompt, '');
   const trialsPerBatch = resolveTrialsPerBatch(
     s.trials_per_batch,
-    backend.name,
+    engine.backend.name,
     prompts.harmfulEval.length,
     s.max_batch_size,
   );
@@ -123,9 +134,29 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
     `${prompts.harmful.length} harmful and ${prompts.harmless.length} harmless direction prompts; ` +
       `${harmfulEval.length} harmful and ${harmlessEval.length} harmless evaluation prompts`,
   );
+  return {
+    prompts,
+    promptSets,
+    evaluationSets,
+    markers,
+    decode,
+    plainEncoder,
+    trialsPerBatch,
+    batchSize,
+    encoder,
+    harmfulEval,
+    harmlessEval,
+  };
+}
 
-  progress.stage('refusal directions');
-  const report = await measureDirections(
+/** The run's refusal directions: residuals of the direction prompts, means per hidden state. */
+export function measureRunDirections(
+  engine: Engine,
+  judging: Pick<RunJudging, 'prompts' | 'plainEncoder' | 'batchSize'>,
+  s: RunSettings,
+): ReturnType<typeof measureDirections> {
+  const { prompts, plainEncoder, batchSize } = judging;
+  return measureDirections(
     engine,
     plainEncoder.encode(prompts.harmful),
     plainEncoder.encode(prompts.harmless),
@@ -134,10 +165,66 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
       winsorize: s.winsorize,
       sampleSize: 64,
       batchSize,
-      states: spec.numLayers + 1,
-      hiddenSize: spec.hiddenSize,
+      states: engine.spec.numLayers + 1,
+      hiddenSize: engine.spec.hiddenSize,
     },
   );
+}
+
+/** The run's judge of trials on the evaluation prompts; `earlyExit` as the objectives allow. */
+export function runEvaluator(
+  engine: Engine,
+  judging: Pick<RunJudging, 'harmfulEval' | 'harmlessEval' | 'batchSize' | 'decode' | 'markers'>,
+  baseline: readonly Float32Array[],
+  s: RunSettings,
+  earlyExit: boolean,
+): TrialEvaluator {
+  const { harmfulEval, harmlessEval, batchSize, decode, markers } = judging;
+  return new TrialEvaluator(engine, { harmful: harmfulEval, harmless: harmlessEval }, baseline, {
+    maxResponseTokens: s.max_response_tokens,
+    earlyExit,
+    batchSize,
+    decode,
+    markers,
+  });
+}
+
+export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): Promise<number> {
+  const { progress } = io;
+  progress.stage(`model ${modelArg}`);
+  // objectives load first: an unknown name or a bad module fails before any weights are read
+  const profile = profileOf(s);
+  const objectives = await ObjectiveSession.load(profile.objectives);
+  const source = await resolveModelDir(modelArg, s);
+  const model = await openModel(source.dir);
+  const tokenizer = await loadTokenizer(source.dir);
+  const spec = model.spec;
+  progress.info(
+    `${spec.architecture}: ${spec.numLayers} layers, hidden ${spec.hiddenSize}, vocabulary ${spec.vocabSize}`,
+  );
+
+  const backend = await selectBackend(s.backend);
+  progress.stage(`loading weights on ${backend.name} (${backend.description})`);
+  const engine = await Engine.load(backend, model);
+  await model.close();
+
+  progress.stage(`prompts (profile ${profile.name})`);
+  const judging = await prepareJudging(engine, tokenizer, s, profile, progress);
+  const {
+    prompts,
+    promptSets,
+    evaluationSets,
+    markers,
+    decode,
+    trialsPerBatch,
+    batchSize,
+    encoder,
+    harmfulEval,
+    harmlessEval,
+  } = judging;
+
+  progress.stage('refusal directions');
+  const report = await measureRunDirections(engine, judging, s);
   const means = { harmful: report.harmful.means, harmless: report.harmless.means };
   const { directions, diagnostics: separation } = report;
   process.stderr.write(`${formatSeparationTable(separation)}\n`);
@@ -172,17 +259,12 @@ export async function autoRun(modelArg: string, s: RunSettings, io: AutoRunIO): 
     decode,
     markers,
   });
-  const evaluator = new TrialEvaluator(
+  const evaluator = runEvaluator(
     engine,
-    { harmful: harmfulEval, harmless: harmlessEval },
+    judging,
     baseline,
-    {
-      maxResponseTokens: s.max_response_tokens,
-      earlyExit: s.early_exit && readers.length === 0,
-      batchSize,
-      decode,
-      markers,
-    },
+    s,
+    s.early_exit && readers.length === 0,
   );
   const original = await evaluator.score(null);
   progress.info(`original model: ${original.refusals}/${harmfulEval.length} refusals`);

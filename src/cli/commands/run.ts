@@ -12,7 +12,7 @@ import { Progress } from '../../ui/progress.js';
 export const DEMO_MODEL = fileURLToPath(new URL('../../../models/demo', import.meta.url));
 
 /** With no MODEL: a search short enough for a laptop CPU (the demo model needs no more). */
-const DEMO_DEFAULTS: Partial<RunSettings> = {
+export const DEMO_DEFAULTS: Partial<RunSettings> = {
   trials: 8,
   startup_trials: 4,
   // a 6-layer model decides to refuse early, below Heretic's ranges; refusal markers come first

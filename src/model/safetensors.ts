@@ -252,9 +252,13 @@ async function readTensor(
 
 /** Read exactly `length` bytes at `position` into a fresh, aligned Uint8Array. */
 async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
-  // not zero-filled (every byte is read over, or this throws); a buffer this large is not
-  // pooled, so it starts at offset 0 of its own ArrayBuffer: aligned
-  const out = length > 4096 ? Buffer.allocUnsafe(length) : new Uint8Array(length);
+  // Not zero-filled (every byte is read over, or this throws). A Buffer this large is not
+  // pooled, so its ArrayBuffer is its own (aligned); a plain Uint8Array over it keeps
+  // Uint8Array semantics (slice copies; a Buffer's slice would be a view of the whole tensor).
+  const out =
+    length > 4096
+      ? new Uint8Array(Buffer.allocUnsafe(length).buffer, 0, length)
+      : new Uint8Array(length);
   let done = 0;
   while (done < length) {
     const want = Math.min(READ_CHUNK_BYTES, length - done);

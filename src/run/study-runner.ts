@@ -163,7 +163,8 @@ export async function runStudy(options: StudyRunnerOptions): Promise<void> {
   }
   if (tokensSaved > 0) {
     progress.info(
-      `early exit saved ${tokensSaved} of ${tokensWorst} response tokens in these trials (${((100 * tokensSaved) / tokensWorst).toFixed(0)} %)`,
+      // an upper bound: a stopped response might have ended (EOS) before the limit anyway
+      `early exit stopped responses ${tokensSaved} tokens short of the limit in these trials (at most ${((100 * tokensSaved) / tokensWorst).toFixed(0)} % of ${tokensWorst} response tokens saved)`,
     );
   }
 }

@@ -252,13 +252,10 @@ async function readTensor(
 
 /** Read exactly `length` bytes at `position` into a fresh, aligned Uint8Array. */
 async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
-  // Not zero-filled (every byte is read over, or this throws). A Buffer this large is not
-  // pooled, so its ArrayBuffer is its own (aligned); a plain Uint8Array over it keeps
-  // Uint8Array semantics (slice copies; a Buffer's slice would be a view of the whole tensor).
-  const out =
-    length > 4096
-      ? new Uint8Array(Buffer.allocUnsafe(length).buffer, 0, length)
-      : new Uint8Array(length);
+  // Not zero-filled (every byte is read over, or this throws). allocUnsafeSlow never takes
+  // Node's shared pool, so the ArrayBuffer is the tensor's own (aligned); a plain Uint8Array
+  // over it keeps Uint8Array semantics (slice copies; a Buffer's slice is a view).
+  const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
   let done = 0;
   while (done < length) {
     const want = Math.min(READ_CHUNK_BYTES, length - done);

@@ -141,8 +141,7 @@ export class WebGpuBackend implements Backend {
     ].join(' | ');
   }
 
-  /** GPU memory held: uploaded weights, and pooled activation buffers (in use or free) */
-  /** weights, pooled buffers now, and the most pooled buffers have held at once */
+  /** GPU memory held: uploaded weights, pooled activation buffers (in use or free), and their peak */
   memoryBytes(): { weights: number; pool: number; peakPool: number } {
     return { weights: this.weightBytes, pool: this.pool.heldBytes, peakPool: this.pool.peakBytes };
   }

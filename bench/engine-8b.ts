@@ -9,9 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { measureDirections } from '../src/ablate/directions-report.js';
 import type { AblationPlan } from '../src/ablate/plan.js';
-import { compileAblation } from '../src/ablate/runtime.js';
+import { compileAblation, disposeAblation } from '../src/ablate/runtime.js';
 import { createWebGpuBackend } from '../src/backend/webgpu/index.js';
 import { ATTENTION_BLOCK_DEFAULT } from '../src/backend/webgpu/kernels/attention.js';
+import type { KernelTime } from '../src/backend/webgpu/recorder.js';
 import { Engine } from '../src/engine/engine.js';
 import { openModel } from '../src/model/open.js';
 import { type BenchRow, recordResults } from './results.js';
@@ -92,20 +93,38 @@ async function benchmarks(): Promise<void> {
       mlp: l > 16 ? { direction, weight: 0.5 * scale } : null,
     })),
   });
-  const plan = trialPlan(1);
   const harmful = batch(EVAL_PROMPTS, 32, 1000);
   const harmless = batch(EVAL_PROMPTS, 32, 2000);
   const baseline = await engine.nextTokenLogProbs(harmless, { batchSize: 100 });
-  const trial = async () => {
-    const ablation = await compileAblation(backend, engine.weights, [plan]);
-    await engine.generate(harmful, {
+  /**
+   * k trials in one batch, as TrialEvaluator runs them: each trial's plan on its own copy of the
+   * prompts (planOfPrompt where k > 1), so the linears see k × 100 rows
+   */
+  const trials = (k: number) => async () => {
+    const repeat = <T>(a: T[]): T[] => Array.from({ length: k }, () => a).flat();
+    const rows = k * EVAL_PROMPTS;
+    const plans = Array.from({ length: k }, (_, t) => trialPlan(1 - 0.1 * t));
+    const ablation = await compileAblation(backend, engine.weights, plans);
+    const choice =
+      k === 1
+        ? { ablation }
+        : {
+            ablation,
+            planOfPrompt: Array.from({ length: rows }, (_, i) => Math.floor(i / EVAL_PROMPTS)),
+          };
+    await engine.generate(repeat(harmful), {
       maxNewTokens: 100,
-      batchSize: 100,
-      ablation: { ablation },
+      batchSize: rows,
+      ablation: choice,
       ...noEos,
     });
-    await engine.klDivergence(harmless, baseline, { batchSize: 100, ablation: { ablation } });
+    await engine.klDivergence(repeat(harmless), repeat(baseline), {
+      batchSize: rows,
+      ablation: choice,
+    });
+    disposeAblation(backend, ablation);
   };
+  const trial = trials(1);
   out.trial_s = await timed(trial);
   console.error(`trial ${out.trial_s.toFixed(2)} s`);
   // the high-water mark of the pooled buffers so far (the engine gives cached ones back after each call)
@@ -115,12 +134,16 @@ async function benchmarks(): Promise<void> {
   };
   out.gpu_memory_gib = memoryOf();
 
+  /** GPU time per kernel of one call */
+  async function kernelTimes(fn: () => Promise<unknown>): Promise<KernelTime[]> {
+    backend.startProfile();
+    await fn();
+    return backend.stopProfile();
+  }
   /** GPU time per kernel of one call, beside its wall time (the gap: host work and waits). */
   async function profiled(what: string, fn: () => Promise<unknown>): Promise<void> {
     const start = performance.now();
-    backend.startProfile();
-    await fn();
-    const kernels = await backend.stopProfile();
+    const kernels = await kernelTimes(fn);
     const wall = performance.now() - start;
     const gpu = kernels.reduce((sum, k) => sum + k.ms, 0);
     console.error(`profile of ${what}: wall ${wall.toFixed(1)} ms, GPU busy ${gpu.toFixed(1)} ms`);
@@ -141,9 +164,7 @@ async function benchmarks(): Promise<void> {
         ],
       ] as const) {
         await fn();
-        backend.startProfile();
-        await fn();
-        const ms = (await backend.stopProfile()).find((k) => k.label === 'attention')?.ms ?? 0;
+        const ms = (await kernelTimes(fn)).find((k) => k.label === 'attention')?.ms ?? 0;
         console.error(`attention block ${block}, ${what}: ${ms.toFixed(1)} ms`);
       }
     }
@@ -158,30 +179,10 @@ async function benchmarks(): Promise<void> {
   }
 
   // k trials in one batch, as the study runs them on WebGPU (trials_per_batch auto: 5 for 100
-  // prompts, as many as fit 512 rows): each
-  // trial's plan on its own copy of the prompts (planOfPrompt), so the linears see k × 100 rows;
-  // seconds per trial. The first of CANDOR_BENCH_TRIALS_PER_BATCH (a list) is recorded.
+  // prompts, as many as fit 512 rows); seconds per trial. The first of
+  // CANDOR_BENCH_TRIALS_PER_BATCH (a list) is recorded.
   const batchedTrial = async (k: number): Promise<number> => {
-    const repeat = <T>(a: T[]): T[] => Array.from({ length: k }, () => a).flat();
-    const planOfPrompt = Array.from({ length: k }, (_, t) => harmful.map(() => t)).flat();
-    const rows = k * harmful.length;
-    const baselines = repeat(baseline);
-    const seconds =
-      (await timed(async () => {
-        const plans = Array.from({ length: k }, (_, t) => trialPlan(1 - 0.1 * t));
-        const ablation = await compileAblation(backend, engine.weights, plans);
-        const choice = { ablation, planOfPrompt };
-        await engine.generate(repeat(harmful), {
-          maxNewTokens: 100,
-          batchSize: rows,
-          ablation: choice,
-          ...noEos,
-        });
-        await engine.klDivergence(repeat(harmless), baselines, {
-          batchSize: rows,
-          ablation: choice,
-        });
-      })) / k;
+    const seconds = (await timed(trials(k))) / k;
     console.error(
       `trial, ${k} per batch: ${seconds.toFixed(2)} s a trial, ${memoryOf().toFixed(1)} GiB`,
     );

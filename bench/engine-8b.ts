@@ -4,9 +4,7 @@
 // Also: several trials' plans in one batch (trial-8b-batched), and a 200-trial study
 // extrapolated from the measured trial and the measured direction pass (study-8b-200).
 //   python tools/bench/llama8b.py DIR peer.json && node --import tsx bench/engine-8b.ts DIR peer.json [--record]
-//   (--profile: GPU time by kernel; --sweep-attention; --load-only with llama8b.py --load-only;
-//    --half-sums: prefill and the batched trial again with f16 accumulators, and how far their
-//    greedy tokens and next-token distributions move from the f32 ones)
+//   (--profile: GPU time by kernel; --sweep-attention; --load-only with llama8b.py --load-only)
 
 import { readFileSync } from 'node:fs';
 import { measureDirections } from '../src/ablate/directions-report.js';
@@ -207,33 +205,6 @@ async function benchmarks(): Promise<void> {
   );
   console.error(`direction pass ${out.direction_s.toFixed(2)} s`);
   out.study_s = out.direction_s + STUDY_TRIALS * out.trial_batched_s;
-
-  if (process.argv.includes('--half-sums')) {
-    const prompts = batch(64, 64);
-    const decode = { maxNewTokens: 64, batchSize: 64, ...noEos };
-    const reference = (await engine.generate(prompts, decode)).tokens;
-    backend.accumulate = 'f16';
-    const tokens = (await engine.generate(prompts, decode)).tokens;
-    const same = (a: number[], b: number[]) => {
-      const first = a.findIndex((t, i) => t !== b[i]);
-      return first < 0 ? a.length : first;
-    };
-    const prefixes = tokens.map((t, i) => same(t, reference[i]));
-    out.half_identical_sequences = prefixes.filter((n) => n === 64).length / prompts.length;
-    out.half_mean_identical_prefix = prefixes.reduce((a, b) => a + b, 0) / prompts.length;
-    const kl = await engine.klDivergence(harmless, baseline, { batchSize: 100 });
-    out.half_kl_mean = kl.reduce((a, b) => a + b, 0) / kl.length;
-    out.half_kl_max = Math.max(...kl);
-    console.error(
-      `f16 sums: ${(100 * out.half_identical_sequences).toFixed(0)} % of 64 greedy sequences identical to f32 sums (identical prefix ${out.half_mean_identical_prefix.toFixed(1)} of 64 tokens on average); KL to the f32 next-token distribution mean ${out.half_kl_mean.toExponential(2)}, max ${out.half_kl_max.toExponential(2)}`,
-    );
-    out.prefill_b64_half_tok_s =
-      (64 * 128) / (await timed(() => engine.nextTokenLogits(prefill, { batchSize: 64 }), 3));
-    console.error(`prefill b64, f16 sums: ${out.prefill_b64_half_tok_s.toFixed(0)} tok/s`);
-    out.trial_batched_half_s = await batchedTrial(TRIALS_PER_BATCH);
-    if (process.argv.includes('--profile')) await profiled('one trial, f16 sums', trials(1));
-    backend.accumulate = 'f32';
-  }
 }
 
 const peer = JSON.parse(readFileSync(peerFile, 'utf8')) as Record<string, number | string>;
@@ -323,27 +294,5 @@ const rows = [
     ),
   },
 ];
-if (out.trial_batched_half_s !== undefined) {
-  const precision = `greedy tokens against f32 sums: ${(100 * out.half_identical_sequences).toFixed(0)} % of 64 sequences identical for 64 tokens (random weights: flat logits flip easily); KL to the f32 next-token distribution on 100 prompts mean ${out.half_kl_mean.toExponential(2)}, max ${out.half_kl_max.toExponential(2)}`;
-  rows.push(
-    row(
-      'prefill-b64-f16-sums',
-      'prefill_b64_half_tok_s',
-      'prompt tokens/s',
-      true,
-      `prefill-b64 with f16 accumulators (opt-in); ${precision}; peer: transformers forward`,
-    ),
-    {
-      ...row(
-        'trial-8b-batched-f16-sums',
-        'trial_batched_half_s',
-        's',
-        false,
-        `trial-8b-batched with f16 accumulators (opt-in); ${precision}; peer: transformers trial-8b`,
-      ),
-      peer: typeof peer.trial_s === 'number' ? peer.trial_s : null,
-    },
-  );
-}
 if (record) recordResults(loadOnly ? rows.filter((r) => r.name === 'load-8b') : rows);
 backend.destroy();

@@ -3,8 +3,7 @@
 // same GPU in the same run (bench/gemm_torch.py), plus decode GEMV bandwidth against torch's
 // batch-1 linear. Each figure is checked against a host f64 reference before it is timed.
 //   node --import tsx bench/gemm.ts [--variants] [--record] [--rows-out FILE]
-//     --variants  also time other subgroup-matrix tile shapes (to choose the backend defaults)
-//   Both accumulators are timed: f32 (the default) and f16 (`accumulate: 'f16'`, 256×256 tiles).
+//     --variants  also time other subgroup-matrix tile shapes (to choose the backend default)
 //     --record    write the rows to bench/results.json;  --rows-out: write them to FILE as JSON
 //     --smoke     tiny sizes, no peer, nothing recorded (checks the script on a software adapter)
 
@@ -12,9 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createWebGpuBackend } from '../src/backend/webgpu/index.js';
 import {
-  type Accumulate,
   SUBGROUP_DEFAULT,
-  SUBGROUP_F16_DEFAULT,
   type SubgroupTile,
   subgroupTileSize,
 } from '../src/backend/webgpu/kernels/matmulSubgroup.js';
@@ -28,7 +25,7 @@ const args = process.argv.slice(2);
 const rowsOut = args.includes('--rows-out') ? args[args.indexOf('--rows-out') + 1] : null;
 const smoke = args.includes('--smoke');
 
-/** f32-accumulator tile shapes tried with --variants (the first is the backend default) */
+/** tile shapes tried with --variants (the first is the backend default) */
 const VARIANTS: SubgroupTile[] = [
   SUBGROUP_DEFAULT,
   { wm: 2, wn: 4, tm: 4, tn: 4, bk: 16, swizzle: 8 },
@@ -38,15 +35,6 @@ const VARIANTS: SubgroupTile[] = [
   { ...SUBGROUP_DEFAULT, swizzle: 0 },
   { ...SUBGROUP_DEFAULT, swizzle: 4 },
   { ...SUBGROUP_DEFAULT, swizzle: 16 },
-];
-/** f16-accumulator tile shapes tried with --variants (the first is the backend default) */
-const HALF_VARIANTS: SubgroupTile[] = [
-  SUBGROUP_F16_DEFAULT,
-  { ...SUBGROUP_F16_DEFAULT, swizzle: 0 },
-  { ...SUBGROUP_F16_DEFAULT, swizzle: 16 },
-  { wm: 4, wn: 2, tm: 4, tn: 4, bk: 16, swizzle: 8 },
-  { wm: 4, wn: 4, tm: 2, tn: 4, bk: 16, swizzle: 8 },
-  { wm: 4, wn: 2, tm: 2, tn: 4, bk: 32, swizzle: 8 },
 ];
 
 function torchPeer(): Record<string, number | string> | null {
@@ -81,25 +69,16 @@ const results: {
   err: number;
   tile: SubgroupTile | null;
 }[] = [];
-const variants = args.includes('--variants');
-const tiles: [Accumulate, SubgroupTile][] =
+const tiles =
   gpu.linearKernel !== 'subgroup-matrix'
     ? []
-    : [
-        ...(variants ? VARIANTS : [SUBGROUP_DEFAULT]).map((t): [Accumulate, SubgroupTile] => [
-          'f32',
-          t,
-        ]),
-        ...(variants ? HALF_VARIANTS : [SUBGROUP_F16_DEFAULT]).map(
-          (t): [Accumulate, SubgroupTile] => ['f16', t],
-        ),
-      ];
-for (const [accumulate, tile] of tiles) {
-  gpu.accumulate = accumulate;
-  if (accumulate === 'f16') gpu.subgroupTileHalf = tile;
-  else gpu.subgroupTile = tile;
-  const s = subgroupTileSize(tile, accumulate);
-  const label = `subgroup-matrix ${accumulate} sums ${s.bm}x${s.bn} wm${tile.wm} wn${tile.wn} tm${tile.tm} tn${tile.tn} bk${tile.bk} sw${tile.swizzle} (${s.threads} thr, ${s.sharedBytes} B)`;
+    : args.includes('--variants')
+      ? VARIANTS
+      : [SUBGROUP_DEFAULT];
+for (const tile of tiles) {
+  gpu.subgroupTile = tile;
+  const s = subgroupTileSize(tile);
+  const label = `subgroup-matrix ${s.bm}x${s.bn} wm${tile.wm} wn${tile.wn} tm${tile.tm} tn${tile.tn} bk${tile.bk} sw${tile.swizzle} (${s.threads} thr, ${s.sharedBytes} B)`;
   try {
     const y = gpu.linear(xt, wt);
     const err = await check(gpu, y, x, wBits, n, n, n);
@@ -112,8 +91,6 @@ for (const [accumulate, tile] of tiles) {
   }
 }
 gpu.subgroupTile = SUBGROUP_DEFAULT;
-gpu.subgroupTileHalf = SUBGROUP_F16_DEFAULT;
-gpu.accumulate = 'f32';
 {
   // the tiled f32-arithmetic kernel, the path of adapters without subgroup matrices
   const tiled = await createWebGpuBackend({ subgroupMatrix: false });
@@ -179,23 +156,7 @@ for (const g of gemv)
   );
 
 const main = results.find((r) => r.tile === SUBGROUP_DEFAULT) ?? results[0];
-const half = results.find((r) => r.tile === SUBGROUP_F16_DEFAULT);
 const rows: BenchRow[] = [
-  ...(half
-    ? [
-        {
-          name: 'gemm-4096-f16-sums',
-          device: DEVICE,
-          date: DATE,
-          command: COMMAND,
-          candor: Number(half.tflops.toFixed(1)),
-          peer: torchGemm === null ? null : Number(torchGemm.toFixed(1)),
-          unit: 'TFLOP/s',
-          higher_is_better: true,
-          notes: `As gemm-4096 with f16 accumulators (the backend's accumulate: 'f16', an opt-in setting): ${half.label}; relative error ${half.err.toExponential(1)} against an f64 reference (f32 accumulators: ${main.err.toExponential(1)}).`,
-        },
-      ]
-    : []),
   {
     name: 'gemm-4096',
     device: DEVICE,

@@ -14,11 +14,6 @@ export interface WebGpuOptions {
   poisonOutputs?: boolean;
   /** use the subgroup-matrix GEMM where offered (default true); false forces the tiled kernel */
   subgroupMatrix?: boolean;
-  /**
-   * accumulators of the subgroup-matrix GEMM: f16 runs larger tiles (faster on an H100) and rounds
-   * each output to about 3e-3 relative, like a bf16 model in PyTorch; default f32
-   */
-  accumulate?: 'f32' | 'f16';
 }
 
 /** A subgroup-matrix configuration the adapter offers (Dawn's chromium-experimental extension). */
@@ -40,8 +35,6 @@ export interface GpuContext {
   subgroupSize: number | null;
   /** the 16×16×16 f16 → f32 configuration, where offered and enabled */
   subgroupMatrix: SubgroupMatrixConfig | null;
-  /** the 16×16×16 f16 → f16 configuration is offered too (f16 accumulators) */
-  subgroupMatrixHalf: boolean;
   /** timestamp queries are available (the kernel profile needs them) */
   timestamps: boolean;
   limits: GPUSupportedLimits;
@@ -97,17 +90,14 @@ export async function openDevice(opts: WebGpuOptions = {}): Promise<GpuContext> 
   const want: GPUFeatureName[] = ['shader-f16', 'subgroups', 'timestamp-query'];
   const matrixFeature = 'chromium-experimental-subgroup-matrix' as GPUFeatureName;
   const features = want.filter((f) => adapter.features.has(f));
-  const configs = [...(info.subgroupMatrixConfigs ?? [])];
-  const square = (result: string) =>
-    configs.find(
-      (c) =>
-        c.componentType === 'f16' &&
-        c.resultComponentType === result &&
-        c.M === 16 &&
-        c.N === 16 &&
-        c.K === 16,
-    );
-  const config = square('f32');
+  const config = [...(info.subgroupMatrixConfigs ?? [])].find(
+    (c) =>
+      c.componentType === 'f16' &&
+      c.resultComponentType === 'f32' &&
+      c.M === 16 &&
+      c.N === 16 &&
+      c.K === 16,
+  );
   const subgroupSize =
     info.subgroupMinSize === info.subgroupMaxSize ? (info.subgroupMaxSize ?? null) : null;
   const useMatrix =
@@ -152,7 +142,6 @@ export async function openDevice(opts: WebGpuOptions = {}): Promise<GpuContext> 
     shaderF16: features.includes('shader-f16'),
     subgroupSize,
     subgroupMatrix: useMatrix ? (config ?? null) : null,
-    subgroupMatrixHalf: useMatrix && square('f16') !== undefined,
     timestamps: features.includes('timestamp-query'),
     limits: device.limits,
     failure: () => failure,

@@ -40,13 +40,11 @@ import {
   tiledTile,
 } from './kernels/matmul.js';
 import {
-  type Accumulate,
   type RowsTile,
   SMALL_TILES_DEFAULT,
   SPLIT_DEFAULT,
   type SplitPolicy,
   SUBGROUP_DEFAULT,
-  SUBGROUP_F16_DEFAULT,
   type SubgroupOptions,
   type SubgroupTile,
   splitK,
@@ -107,14 +105,8 @@ export class WebGpuBackend implements Backend {
   /** flags of bf16 weights converted on the GPU, not yet read: first overflowing index per slot */
   private readonly rangeChecks: { flags: GPUBuffer; names: string[] }[] = [];
   private readonly poison: boolean;
-  /** set by an f16-accumulating linear whose output held a value f16 cannot; read at sync/read */
-  private overflow: GPUBuffer | null = null;
-  private overflowUnread = false;
-  /** accumulators of the subgroup-matrix GEMM (benchmarks may switch them) */
-  accumulate: Accumulate;
   /** tile shapes of the matrix kernels (benchmarks may override before the first linear) */
   subgroupTile: SubgroupTile = SUBGROUP_DEFAULT;
-  subgroupTileHalf: SubgroupTile = SUBGROUP_F16_DEFAULT;
   /** subgroup tiles for few rows (batched decode), and when to split K */
   smallTiles: RowsTile[] = SMALL_TILES_DEFAULT;
   splitPolicy: SplitPolicy = SPLIT_DEFAULT;
@@ -135,13 +127,11 @@ export class WebGpuBackend implements Backend {
     this.recorder = new Recorder(ctx, this.pool);
     this.linearKernel =
       ctx.subgroupMatrix && this.weightDType === 'f16' ? 'subgroup-matrix' : 'tiled';
-    this.accumulate = opts.accumulate ?? 'f32';
-    if (this.accumulate === 'f16') this.requireHalfAccumulators();
-    const s = subgroupTileSize(this.generalTile(), this.accumulate);
+    const s = subgroupTileSize(this.subgroupTile);
     const t = tiledTile(this.tiledShape);
     const matrix =
       this.linearKernel === 'subgroup-matrix'
-        ? `subgroup-matrix 16x16x16 f16->${this.accumulate}, ${s.bm}x${s.bn} tiles, split K below ${this.splitPolicy.minGroups} workgroups`
+        ? `subgroup-matrix 16x16x16 f16->f32, ${s.bm}x${s.bn} tiles, split K below ${this.splitPolicy.minGroups} workgroups`
         : `tiled f32 ${t.bm}x${t.bn}`;
     this.description = [
       `${ctx.adapterName} (WebGPU/Dawn${ctx.software ? ', software' : ''})`,
@@ -149,39 +139,6 @@ export class WebGpuBackend implements Backend {
       `linear: ${matrix}; gemv for <= ${GEMV_MAX_ROWS} rows${this.linearKernel === 'subgroup-matrix' ? `, skinny subgroup-matrix for <= ${SKINNY_MAX_ROWS}` : ''}`,
       `robustness ${ctx.robustness ? 'on' : 'off'}`,
     ].join(' | ');
-  }
-
-  private requireHalfAccumulators(): void {
-    if (this.linearKernel !== 'subgroup-matrix' || !this.ctx.subgroupMatrixHalf) {
-      throw new Error(
-        `f16 accumulation needs f16 weights and subgroup matrices with f16 results; ${this.ctx.adapterName} has none: leave the accumulator at f32`,
-      );
-    }
-  }
-
-  private generalTile(): SubgroupTile {
-    return this.accumulate === 'f16' ? this.subgroupTileHalf : this.subgroupTile;
-  }
-
-  private overflowFlag(): GPUBuffer {
-    if (!this.overflow) {
-      this.overflow = this.ctx.device.createBuffer({ size: 4, usage: STORAGE_USAGE() });
-      this.ctx.device.queue.writeBuffer(this.overflow, 0, new Uint32Array(1));
-    }
-    this.overflowUnread = true;
-    return this.overflow;
-  }
-
-  /** Throws once for f16 accumulators that overflowed since the last check (the flag is cleared). */
-  private async checkOverflow(): Promise<void> {
-    if (!this.overflowUnread || !this.overflow) return;
-    this.overflowUnread = false;
-    const [flag] = new Uint32Array(await this.recorder.read(this.overflow, 4));
-    if (flag === 0) return;
-    this.ctx.device.queue.writeBuffer(this.overflow, 0, new Uint32Array(1));
-    throw new Error(
-      'a linear layer overflowed its f16 accumulators (an output beyond ±65504): use f32 accumulation (the default) for this model',
-    );
   }
 
   /** GPU memory held: uploaded weights, pooled activation buffers (in use or free), and their peak */
@@ -334,7 +291,6 @@ export class WebGpuBackend implements Backend {
     const data = await this.recorder.read(g.buffer, bytes);
     this.throwRecorded();
     await this.checkRanges();
-    await this.checkOverflow();
     if (g.dtype === 'i32') return new Int32Array(data, 0, g.size);
     if (g.dtype === 'f32') return new Float32Array(data, 0, g.size);
     const table = f16Table();
@@ -361,7 +317,6 @@ export class WebGpuBackend implements Backend {
     await this.recorder.sync();
     this.throwRecorded();
     await this.checkRanges();
-    await this.checkOverflow();
   }
 
   destroy(): void {
@@ -370,7 +325,6 @@ export class WebGpuBackend implements Backend {
     this.pool.destroy();
     for (const w of this.weights) w.buffer.destroy();
     this.weights.clear();
-    this.overflow?.destroy();
     this.ctx.close();
   }
 
@@ -787,9 +741,8 @@ export class WebGpuBackend implements Backend {
     N: number,
     K: number,
   ): void {
-    if (this.accumulate === 'f16') this.requireHalfAccumulators();
-    const s = tileForRows(this.smallTiles, this.generalTile(), M);
-    const { bm, bn, sharedBytes } = subgroupTileSize(s, this.accumulate);
+    const s = tileForRows(this.smallTiles, this.subgroupTile, M);
+    const { bm, bn, sharedBytes } = subgroupTileSize(s);
     const limit = this.ctx.limits.maxComputeWorkgroupStorageSize;
     if (sharedBytes > limit) {
       // checked here: a failed pipeline would be an uncaptured error that stops the device
@@ -808,7 +761,6 @@ export class WebGpuBackend implements Backend {
       N,
       K,
       split,
-      accumulate: this.accumulate,
     };
     const A = this.packedInput(a, M * K);
     // Partial sums get whole tiles of rows, so every tile is stored straight from its
@@ -819,7 +771,6 @@ export class WebGpuBackend implements Backend {
     const C = split.splits === 1 ? out : this.allocate([split.splits, plane], 'f32', false);
     const buffers: Record<string, GPUBuffer> = { A: A.buffer, B: b.buffer, C: C.buffer };
     if (o.bias && bias) buffers.bias = bias.buffer;
-    if (o.accumulate === 'f16') buffers.overflow = this.overflowFlag();
     this.run(
       `subgroup:${JSON.stringify(o)}:${JSON.stringify(s)}`,
       () => subgroupMatmulKernel(s, o),

@@ -1,5 +1,5 @@
 // Linear on the GPU's matrix units through Dawn's subgroup matrices (16×16×16, f16 inputs, f32
-// accumulators, or f16 ones where the user accepts their rounding). Activations are f32, so they are packed to f16 beforehand (halfKernel: 2.7×
+// accumulators). Activations are f32, so they are packed to f16 beforehand (halfKernel: 2.7×
 // faster on an H100 than converting while staging); A and B (f16 weights, [N,K]) are staged in
 // 16-byte chunks, double-buffered with a register prefetch (one barrier per K step). N and K are
 // compiled in. Full tiles are stored straight from the accumulators; edge tiles and bias go
@@ -7,9 +7,6 @@
 // Few rows (batched decode) leave too few output tiles to fill the GPU: a tile of few rows then
 // covers them all, and K is split over several workgroups (split-K) whose partial sums
 // splitReduceKernel adds, so every weight byte is still read once and every SM streams.
-// f16 accumulators take half the registers, which lets a 256×256 tile of 16 subgroups fit (f32
-// ones spill there); WGSL cannot convert a result matrix, so they leave through workgroup memory
-// as f32, and a value past f16's range raises a flag that the backend turns into an error.
 
 import {
   FLAT_GROUP,
@@ -86,44 +83,17 @@ const SUBGROUP = 32;
 /** halves of padding per staged row: keeps rows 16-byte aligned and spreads banks */
 const PAD = 8;
 
-/** Accumulator type of the subgroup-matrix GEMM. */
-export type Accumulate = 'f32' | 'f16';
-
-/** The general tile for f16 accumulators: 256×256, 16 subgroups (the ceiling probe's best). */
-export const SUBGROUP_F16_DEFAULT: SubgroupTile = {
-  wm: 4,
-  wn: 4,
-  tm: 4,
-  tn: 4,
-  bk: 16,
-  swizzle: 8,
-};
-
-function stageSizes(s: SubgroupTile, accumulate: Accumulate) {
-  const bm = s.wm * s.tm * 16;
-  const bn = s.wn * s.tn * 16;
-  const stride = (s.bk + PAD) / 8; // staged row stride in vec4u
-  const aStage = bm * stride;
-  const bStage = bn * stride;
-  // f16 results leave through As (a 16×16 half tile is 32 vec4u per subgroup); f32 ones
-  // through a scratch tile of their own
-  const aLength = accumulate === 'f16' ? Math.max(2 * aStage, s.wm * s.wn * 32) : 2 * aStage;
-  const scratchFloats = accumulate === 'f16' ? 0 : s.wm * s.wn * 256;
-  return { bm, bn, stride, aStage, bStage, aLength, scratchFloats };
-}
-
-export function subgroupTileSize(
-  s: SubgroupTile,
-  accumulate: Accumulate = 'f32',
-): {
+export function subgroupTileSize(s: SubgroupTile): {
   bm: number;
   bn: number;
   threads: number;
   sharedBytes: number;
 } {
-  const { bm, bn, bStage, aLength, scratchFloats } = stageSizes(s, accumulate);
+  const bm = s.wm * s.tm * 16;
+  const bn = s.wn * s.tn * 16;
   const threads = s.wm * s.wn * SUBGROUP;
-  const sharedBytes = (aLength + 2 * bStage) * 16 + scratchFloats * 4;
+  const rowHalves = s.bk + PAD;
+  const sharedBytes = 2 * (bm + bn) * rowHalves * 2 + s.wm * s.wn * 256 * 4;
   return { bm, bn, threads, sharedBytes };
 }
 
@@ -135,7 +105,6 @@ export interface SubgroupOptions {
   N: number;
   K: number;
   split: SplitK;
-  accumulate: Accumulate;
 }
 
 /** `load<name>(row, k)`: 8 halves (a vec4u) of a packed f16 [rows, K] array; zero past its end. */
@@ -169,13 +138,10 @@ fn load${name}(row: u32, k: u32) -> vec4u {
  * A [M,K] (packed f16) · B[N,K]ᵀ (f16) + bias[N]? → C [rows,N] f32, launched over
  * grid(⌈M/bm⌉·⌈N/bn⌉·splits); rows ≥ M (rows past M hold zeros). With several splits, C is the
  * partial sums [splits, rows, N].
- * C's binding must hold at least one 16×16 f32 tile (Dawn requires it of matrix stores). With f16
- * accumulators, `overflow[0]` becomes nonzero when an output is not finite.
+ * C's binding must hold at least one 16×16 f32 tile (Dawn requires it of matrix stores).
  */
 export function subgroupMatmulKernel(s: SubgroupTile, o: SubgroupOptions): Kernel {
-  const { threads } = subgroupTileSize(s, o.accumulate);
-  const { bm, bn, stride, aStage, bStage, aLength, scratchFloats } = stageSizes(s, o.accumulate);
-  const half = o.accumulate === 'f16';
+  const { bm, bn, threads } = subgroupTileSize(s);
   const N = `${o.N}u`;
   const K = `${o.K}u`;
   const kCheck = o.K % s.bk === 0 ? null : `k >= ${K}`;
@@ -190,6 +156,9 @@ export function subgroupMatmulKernel(s: SubgroupTile, o: SubgroupOptions): Kerne
       `internal: subgroup tile ${JSON.stringify(s)} with ${splits} splits, bias ${bias}`,
     );
   }
+  const stride = (s.bk + PAD) / 8; // staged row stride in vec4u
+  const aStage = bm * stride;
+  const bStage = bn * stride;
   const packed = o.aligned ? 'array<vec4u>' : 'array<u32>';
   const buffers: Kernel['buffers'] = [
     { name: 'A', access: 'read', type: packed },
@@ -197,7 +166,6 @@ export function subgroupMatmulKernel(s: SubgroupTile, o: SubgroupOptions): Kerne
     { name: 'C', access: 'read_write', type: 'array<f32>' },
   ];
   if (bias) buffers.push(weightDecl('bias', bias));
-  if (half) buffers.push({ name: 'overflow', access: 'read_write', type: 'array<atomic<u32>>' });
 
   let pre = '';
   let load = '';
@@ -223,10 +191,9 @@ export function subgroupMatmulKernel(s: SubgroupTile, o: SubgroupOptions): Kerne
   let direct = '';
   for (let i = 0; i < s.tm; i++) {
     for (let j = 0; j < s.tn; j++) {
-      accDecl += `  var acc${i}_${j} = subgroup_matrix_result<${o.accumulate}, 16, 16>();\n`;
+      accDecl += `  var acc${i}_${j} = subgroup_matrix_result<f32, 16, 16>();\n`;
       direct += `    subgroupMatrixStore<row_major>(&C, cBase + (m0 + wmi * ${s.tm * 16}u + ${i * 16}u) * ${N} + n0 + wni * ${s.tn * 16}u + ${j * 16}u, acc${i}_${j}, ${N});\n`;
-      const scratch = half ? '&As, sg * 32u' : '&Cs, sg * 256u';
-      epilogue += `  subgroupMatrixStore<row_major>(${scratch}, acc${i}_${j}, ${half ? 2 : 16}u);
+      epilogue += `  subgroupMatrixStore<row_major>(&Cs, sg * 256u, acc${i}_${j}, 16u);
   workgroupBarrier();
   writeTile(cBase, m0 + wmi * ${s.tm * 16}u + ${i * 16}u, n0 + wni * ${s.tn * 16}u + ${j * 16}u, sg, lane);
   workgroupBarrier();\n`;
@@ -248,12 +215,11 @@ export function subgroupMatmulKernel(s: SubgroupTile, o: SubgroupOptions): Kerne
 
   const loaders = `${loader('A', o.aligned, 'row >= u.M', kCheck, o.K)}
 ${loader('B', o.aligned, nCheck, kCheck, o.K)}`;
-  const output =
-    !bias && !half
-      ? `  if (m0 + ${bm}u <= u.rows && n0 + ${bn}u <= ${N}) {
+  const output = !bias
+    ? `  if (m0 + ${bm}u <= u.rows && n0 + ${bn}u <= ${N}) {
 ${direct}  } else {
 ${epilogue}  }`
-      : epilogue;
+    : epilogue;
 
   const order =
     s.swizzle > 0
@@ -274,10 +240,17 @@ ${epilogue}  }`
       ['tilesN', 'u32'],
     ],
     body: `${bias ? weightLoader('bias', bias) : ''}
-var<workgroup> As: array<vec4u, ${aLength}>;
+var<workgroup> As: array<vec4u, ${2 * aStage}>;
 var<workgroup> Bs: array<vec4u, ${2 * bStage}>;
-${scratchFloats ? `var<workgroup> Cs: array<f32, ${scratchFloats}>;\n` : ''}${loaders}
-${half ? halfWriter(N, bias !== null) : floatWriter(N, bias !== null)}
+var<workgroup> Cs: array<f32, ${s.wm * s.wn * 256}>;
+${loaders}
+fn writeTile(base: u32, row0: u32, col0: u32, sg: u32, lane: u32) {
+  for (var e = lane; e < 256u; e += ${SUBGROUP}u) {
+    let row = row0 + e / 16u;
+    let col = col0 + e % 16u;
+    if (row < u.M && col < ${N}) { C[base + row * ${N} + col] = Cs[sg * 256u + e]${bias ? ' + biasAt(col)' : ''}; }
+  }
+}
 @compute @workgroup_size(${threads})
 fn main(${GRID_ARGS}) {
   ${FLAT_GROUP}
@@ -316,41 +289,6 @@ ${store}    }
 ${output}
 }`,
   });
-}
-
-/** `writeTile`: a subgroup's f32 result tile, staged in Cs, to C (rows < M, columns < N). */
-function floatWriter(N: string, bias: boolean): string {
-  return `fn writeTile(base: u32, row0: u32, col0: u32, sg: u32, lane: u32) {
-  for (var e = lane; e < 256u; e += ${SUBGROUP}u) {
-    let row = row0 + e / 16u;
-    let col = col0 + e % 16u;
-    if (row < u.M && col < ${N}) { C[base + row * ${N} + col] = Cs[sg * 256u + e]${bias ? ' + biasAt(col)' : ''}; }
-  }
-}`;
-}
-
-/**
- * `writeTile`: a subgroup's f16 result tile, staged in As (32 vec4u), to C as f32: each lane
- * writes 8 columns of one row (rows < rows, so padded partial planes get their zeros); a value
- * that is not finite (exponent all ones) sets the overflow flag.
- */
-function halfWriter(N: string, bias: boolean): string {
-  return `fn writeTile(base: u32, row0: u32, col0: u32, sg: u32, lane: u32) {
-  let row = row0 + lane / 2u;
-  let first = col0 + (lane % 2u) * 8u;
-  if (row >= u.rows) { return; }
-  let v = As[sg * 32u + lane];
-  var bad = 0u;
-  for (var w = 0u; w < 4u; w++) {
-    bad |= u32(((v[w] >> 16u) & 0x7c00u) == 0x7c00u || (v[w] & 0x7c00u) == 0x7c00u);
-    let pair = unpack2x16float(v[w]);
-    for (var h = 0u; h < 2u; h++) {
-      let col = first + w * 2u + h;
-      if (col < ${N}) { C[base + row * ${N} + col] = pair[h]${bias ? ' + biasAt(col)' : ''}; }
-    }
-  }
-  if (bad != 0u) { atomicOr(&overflow[0], 1u); }
-}`;
 }
 
 /** partial [splits, plane] → y = Σ over splits (+ bias), its first n elements; launched over grid(⌈n/256⌉). */

@@ -16,7 +16,11 @@ import {
   type SplitPolicy,
   type SubgroupTile,
 } from '../src/backend/webgpu/kernels/matmulSubgroup.js';
-import { SKINNY_DEFAULT, type SkinnyTile } from '../src/backend/webgpu/kernels/skinny.js';
+import {
+  SKINNY_DEFAULT,
+  SKINNY_MAX_ROWS,
+  type SkinnyTile,
+} from '../src/backend/webgpu/kernels/skinny.js';
 import { checkLinear, median, randomFloats, randomHalves } from './gpu-measure.js';
 
 const args = process.argv.slice(2);
@@ -42,13 +46,13 @@ const tileChoice = (rows: number, t: SubgroupTile): Choice => ({
 });
 const CHOICES: Choice[] = [
   {
-    label: 'before: skinny ≤ 64, else 128x128',
+    label: `before: skinny ≤ ${SKINNY_MAX_ROWS}, else 128x128`,
     skinny: SKINNY_DEFAULT,
     small: [],
     split: NO_SPLIT,
   },
   {
-    label: 'default: skinny ≤ 64, else 128x128 + split-K',
+    label: `default: skinny ≤ ${SKINNY_MAX_ROWS}, small tiles, else 128x128 + split-K`,
     skinny: SKINNY_DEFAULT,
     small: SMALL_TILES_DEFAULT,
     split: SPLIT_DEFAULT,

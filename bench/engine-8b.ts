@@ -203,7 +203,17 @@ async function benchmarks(): Promise<void> {
       hiddenSize: C,
     }),
   );
-  console.error(`direction pass ${out.direction_s.toFixed(2)} s`);
+  // its GPU part: the residual passes alone (the rest is means, directions and diagnostics on the CPU)
+  const residualPass = async (offset: number) => {
+    for (let b = 0; b < 400; b += 100) await engine.residuals(batch(100, 32, offset + b));
+  };
+  const residualSeconds = await timed(async () => {
+    await residualPass(3000);
+    await residualPass(4000);
+  });
+  console.error(
+    `direction pass ${out.direction_s.toFixed(2)} s, of which residual passes ${residualSeconds.toFixed(2)} s`,
+  );
   out.study_s = out.direction_s + STUDY_TRIALS * out.trial_batched_s;
 }
 

@@ -161,8 +161,11 @@ export class Engine {
     );
     await this.eachBatch(prompts, 0, opts.batchSize, async (batch, cache) => {
       await this.prefill(prompts, batch, cache, abl, 'capture', async (seqs, step) => {
-        for (const [state, t] of (step.captures as Tensor[]).entries()) {
-          const rows = (await this.backend.read(t)) as Float32Array;
+        // all states' reads in flight at once: one wait for the GPU instead of one per state
+        const states = await Promise.all(
+          (step.captures as Tensor[]).map((t) => this.backend.read(t)),
+        );
+        for (const [state, rows] of states.entries()) {
           for (const [r, s] of seqs.entries()) {
             out[state].set(rows.subarray(r * C, (r + 1) * C), batch[s] * C);
           }

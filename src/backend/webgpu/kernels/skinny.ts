@@ -1,4 +1,4 @@
-// Batched-decode linear for SKINNY_MIN_ROWS ≤ T ≤ SKINNY_MAX_ROWS (64) rows: memory-bound on the weights,
+// Batched-decode linear for SKINNY_MIN_ROWS ≤ T ≤ SKINNY_MAX_ROWS (32) rows: memory-bound on the weights,
 // so each workgroup keeps all T rows (padded to 16) and streams a narrow block of weight rows once.
 // A workgroup of S subgroups owns S·16 output columns; each subgroup loads its 16×16 weight tiles
 // straight from memory into subgroup matrices and multiplies them by every 16-row tile of x,
@@ -17,8 +17,12 @@ import {
 } from '../wgsl.js';
 
 export const SKINNY_MIN_ROWS = 9;
-/** above 64 rows the 128×128-tile kernel was as fast or faster on the H100 (bench/RESULTS.md) */
-export const SKINNY_MAX_ROWS = 64;
+/**
+ * Above 32 rows the subgroup-matrix kernel's small tiles with split K are faster on the H100 (a
+ * decode step's linears at 64 rows 18.8 vs 22.5 ms; at 16 and 32 rows the skinny kernel wins,
+ * 14.5 vs 17.4 and 15.7 vs 18.4 ms: bench/RESULTS.md)
+ */
+export const SKINNY_MAX_ROWS = 32;
 const SUBGROUP = 32;
 /** halves of padding per staged row of x: keeps rows 16-byte aligned and spreads banks */
 const PAD = 8;

@@ -166,7 +166,7 @@ const rows: BenchRow[] = [
     peer: torchGemm === null ? null : Number(torchGemm.toFixed(1)),
     unit: 'TFLOP/s',
     higher_is_better: true,
-    notes: `Candor: backend.linear, x f32 [4096,4096] · W f16 [4096,4096]ᵀ → f32, ${main.label}, activations packed to f16 by a separate pass (included), f16 inputs, f32 accumulators, disable_robustness; median of 5 repetitions of 30 back-to-back calls in one submit (wall clock). Peer: torch.matmul bf16 4096³ (cuBLAS, ${peer?.torch ?? '?'}), CUDA events, same run.`,
+    notes: `Candor: backend.linear, x f32 [4096,4096] · W f16 [4096,4096]ᵀ → f32, ${main.label}, activations packed to f16 by a separate pass (once: the packed copy is reused while x is unchanged, as q, k and v share it), f16 inputs, f32 accumulators, disable_robustness; median of 5 repetitions of 30 back-to-back calls in one submit (wall clock). Peer: torch.matmul bf16 4096³ (cuBLAS, ${peer?.torch ?? '?'}), CUDA events, same run.`,
   },
   ...gemv.map(
     (g): BenchRow => ({

@@ -34,6 +34,20 @@ export function candorProcess(argv: string[]): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, ['--import', 'tsx', ENTRY, ...argv]);
 }
 
+/**
+ * The exit code once the process and its pipes have closed; a process that could not start
+ * rejects (waiting on 'exit' alone would leave the test pending with nothing to wake it).
+ * Output nobody listens to is drained, so the pipes can close.
+ */
+export function exitCode(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  child.stdout.resume();
+  child.stderr.resume();
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code));
+  });
+}
+
 /** Small slices of the bundled prompt sets: enough for a run, quick on the fixture. */
 const FIXTURE_PROMPTS = [
   '--harmful-prompts=censored-topics:train[:8]',

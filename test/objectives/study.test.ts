@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { candor, candorProcess, fixtureRunArgs } from '../helpers/cli.js';
+import { candor, candorProcess, exitCode, fixtureRunArgs } from '../helpers/cli.js';
 
 const FIXTURES = 'test/objectives/fixtures';
 
@@ -64,7 +64,7 @@ test('three objectives reach the study, the dashboard, reproduce.json and evalua
     }
   });
   child.stdout.resume();
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const code = await exitCode(child);
   assert.equal(code, 0, stderr);
   assert.match(stderr, /early exit off: objective 'keyword_rate:e' reads whole responses/);
   assert.match(stderr, /trial 4\/4 · #3: refusals \d+, kl [\d.]+, keyword_rate:e [\d.]+/);

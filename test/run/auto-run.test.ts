@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fixtureRunArgs as args, candor, candorProcess } from '../helpers/cli.js';
+import { fixtureRunArgs as args, candor, candorProcess, exitCode } from '../helpers/cli.js';
 
 test('unattended run saves the selected trial; the same command resumes the study', () => {
   const dir = mkdtempSync(join(tmpdir(), 'candor-run-'));
@@ -41,13 +41,11 @@ test('Ctrl-C stops after the running trial; the next run resumes', async () => {
   const output = join(dir, 'llama-candor');
   const child = candorProcess(args(output, 50));
   let stderr = '';
-  const code = await new Promise<number | null>((resolve) => {
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (/trial 1\/50/.test(stderr) && !child.killed) child.kill('SIGINT');
-    });
-    child.on('exit', (c) => resolve(c));
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (/trial 1\/50/.test(stderr) && !child.killed) child.kill('SIGINT');
   });
+  const code = await exitCode(child);
   assert.equal(code, 130, stderr);
   assert.match(stderr, /stopped; study saved/);
   assert.ok(!existsSync(output), 'nothing is saved when stopped');

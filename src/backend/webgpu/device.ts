@@ -123,6 +123,9 @@ export async function openDevice(opts: WebGpuOptions = {}): Promise<GpuContext> 
   let failure: Error | null = null;
   device.addEventListener('uncapturederror', (event: Event) => {
     const message = (event as GPUUncapturedErrorEvent).error.message;
+    // Work that used an object which failed earlier: the earlier error is the cause and was
+    // reported where it happened (an allocation out of memory is caught there, and recoverable).
+    if (/is invalid due to a previous error/.test(message)) return;
     failure ??= new Error(`WebGPU error on ${adapterName(info)}: ${oneLine(message)}`);
   });
   let destroyed = false;

@@ -64,7 +64,7 @@ import {
   skinnyKernel,
   skinnyPlan,
 } from './kernels/skinny.js';
-import { BufferPool, bytesPerElement, GpuTensor, STORAGE_USAGE } from './memory.js';
+import { BufferPool, bytesPerElement, GpuTensor, mib, STORAGE_USAGE } from './memory.js';
 import { type KernelTime, Recorder } from './recorder.js';
 import { grid, type Kernel, type WeightType } from './wgsl.js';
 
@@ -289,7 +289,7 @@ export class WebGpuBackend implements Backend {
     const g = this.live(t, 'read');
     const bytes = Math.ceil(g.byteLength / 4) * 4;
     const data = await this.recorder.read(g.buffer, bytes);
-    this.throwRecorded();
+    await this.throwRecorded();
     await this.checkRanges();
     if (g.dtype === 'i32') return new Int32Array(data, 0, g.size);
     if (g.dtype === 'f32') return new Float32Array(data, 0, g.size);
@@ -315,7 +315,7 @@ export class WebGpuBackend implements Backend {
 
   async sync(): Promise<void> {
     await this.recorder.sync();
-    this.throwRecorded();
+    await this.throwRecorded();
     await this.checkRanges();
   }
 
@@ -633,8 +633,11 @@ export class WebGpuBackend implements Backend {
 
   // --- internals ---
 
-  private throwRecorded(): void {
+  /** Throws a failed weight upload (for good) or activations out of memory (once: retry smaller). */
+  private async throwRecorded(): Promise<void> {
     if (this.uploadFailure) throw this.uploadFailure;
+    const outOfMemory = await this.pool.takeOutOfMemory();
+    if (outOfMemory) throw outOfMemory;
   }
 
   private outOfMemory(name: string, size: number, held = this.weightBytes): Error {
@@ -913,10 +916,4 @@ export class WebGpuBackend implements Backend {
   private sameSize(a: GpuTensor, b: GpuTensor, op: string): void {
     if (a.size !== b.size) throw new Error(`${op}: shapes [${a.shape}] and [${b.shape}] differ`);
   }
-}
-
-function mib(bytes: number): string {
-  return bytes >= 2 ** 30
-    ? `${(bytes / 2 ** 30).toFixed(2)} GiB`
-    : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }

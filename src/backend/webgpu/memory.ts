@@ -2,6 +2,8 @@
 // size class. Ops encoded later may reuse them at once (dispatches in one queue run in order);
 // host uploads (queue.writeBuffer, which runs before any unsubmitted work) only take buffers that
 // were freed before the last submit, so an upload never overwrites data pending work still reads.
+// A buffer the GPU has no memory for is reported once (takeOutOfMemory) and never pooled, so a
+// caller can retry with less (the batch-size search does).
 
 import type { DType, Tensor } from '../backend.js';
 
@@ -51,6 +53,11 @@ export class BufferPool {
   heldBytes = 0;
   /** the most `heldBytes` has been */
   peakBytes = 0;
+  /** buffers whose allocation failed (out of memory): invalid, dropped when seen again */
+  private readonly failed = new Set<GPUBuffer>();
+  /** allocation checks not yet read, and the first failure among those read */
+  private checks: Promise<void>[] = [];
+  private outOfMemory: Error | null = null;
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -67,6 +74,10 @@ export class BufferPool {
   }
 
   release(buffer: GPUBuffer): void {
+    if (this.failed.has(buffer)) {
+      this.drop(buffer);
+      return;
+    }
     const list = this.recent.get(buffer.size);
     if (list) list.push(buffer);
     else this.recent.set(buffer.size, [buffer]);
@@ -114,11 +125,58 @@ export class BufferPool {
     this.heldBytes = 0;
   }
 
+  /**
+   * Waits for the allocation checks so far and returns the first out-of-memory error among them
+   * (then forgotten); the free buffers are given back too, so a smaller retry has room.
+   */
+  async takeOutOfMemory(): Promise<Error | null> {
+    await Promise.all(this.checks.splice(0));
+    const error = this.outOfMemory;
+    this.outOfMemory = null;
+    if (error) {
+      for (const lists of [this.recent, this.settled]) {
+        for (const [size, list] of lists) {
+          for (const b of list) if (this.failed.has(b)) this.drop(b);
+          lists.set(
+            size,
+            list.filter((b) => this.all.has(b)),
+          );
+        }
+      }
+      this.trim();
+    }
+    return error;
+  }
+
+  private drop(buffer: GPUBuffer): void {
+    this.failed.delete(buffer);
+    if (this.all.delete(buffer)) this.heldBytes -= buffer.size;
+    buffer.destroy();
+  }
+
   private create(size: number): GPUBuffer {
+    this.device.pushErrorScope('out-of-memory');
     const buffer = this.device.createBuffer({ size, usage: STORAGE_USAGE() });
+    const held = this.heldBytes;
+    this.checks.push(
+      this.device.popErrorScope().then((error) => {
+        if (!error) return;
+        this.failed.add(buffer);
+        this.outOfMemory ??= new Error(
+          `out of GPU memory allocating ${mib(size)} of activations with ${mib(held)} already in use (besides the weights): lower --batch-size (or max_batch_size), shorten --max-response-tokens, or use --backend cpu`,
+        );
+      }),
+    );
     this.all.add(buffer);
     this.heldBytes += size;
     this.peakBytes = Math.max(this.peakBytes, this.heldBytes);
     return buffer;
   }
+}
+
+/** bytes for a message: MiB, or GiB from 1 GiB */
+export function mib(bytes: number): string {
+  return bytes >= 2 ** 30
+    ? `${(bytes / 2 ** 30).toFixed(2)} GiB`
+    : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }

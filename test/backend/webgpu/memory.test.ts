@@ -1,6 +1,7 @@
 // Weight upload, tensor lifetime and batching on the WebGPU backend: weights read back exactly,
-// out-of-range bf16 is refused by name, ops batch into one submit until a read, misuse errors are
-// one clear line, and the description names the adapter and the kernels chosen.
+// out-of-range bf16 is refused by name, ops batch into one submit until a read, activations past
+// the GPU's memory are one recoverable error, misuse errors are one clear line, and the
+// description names the adapter and the kernels chosen.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -115,6 +116,25 @@ describe('webgpu memory and batching', { skip: setup.skip }, () => {
         assert.ok(after.pool < before.pool, `pool ${before.pool} → ${after.pool}`);
         assert.equal(after.peakPool, before.peakPool);
         assert.deepEqual([...(await gpu.read(live))], [...kept], 'a live tensor keeps its buffer');
+      });
+
+      // 160 GiB of activations, past any single GPU today: a software adapter would take it
+      // from the host instead
+      test('activations past GPU memory: one out-of-memory error, then the device works', {
+        skip: gpu.software && "software adapter (its memory is the host's)",
+      }, async () => {
+        const held = Array.from({ length: 160 }, () => gpu.zeros([2 ** 28], 'f32'));
+        await assert.rejects(
+          gpu.sync(),
+          /out of GPU memory allocating 1\.00 GiB of activations .*lower --batch-size/,
+        );
+        for (const t of held) gpu.dispose(t);
+        gpu.releaseCached();
+        await gpu.sync(); // reported once
+        const x = Float32Array.from(random(6));
+        assert.deepEqual([...(await gpu.read(gpu.tensor(x, [2, 3])))], [...x]);
+        const y = gpu.zeros([1024], 'f32');
+        assert.deepEqual([...(await gpu.read(y))], new Array(1024).fill(0));
       });
 
       test('misuse gives one-line errors', () => {

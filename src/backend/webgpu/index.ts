@@ -66,6 +66,7 @@ import {
 } from './kernels/skinny.js';
 import { BufferPool, bytesPerElement, GpuTensor, mib, STORAGE_USAGE } from './memory.js';
 import { type KernelTime, Recorder } from './recorder.js';
+import { Uploader } from './upload.js';
 import { grid, type Kernel, type WeightType } from './wgsl.js';
 
 export type { WebGpuOptions } from './device.js';
@@ -91,6 +92,8 @@ export class WebGpuBackend implements Backend {
   readonly linearKernel: 'subgroup-matrix' | 'tiled';
   private readonly pool: BufferPool;
   private readonly recorder: Recorder;
+  /** weight bytes to the GPU (through mapped staging buffers) */
+  private readonly uploader: Uploader;
   private readonly kernels = new Map<string, Kernel>();
   /**
    * The f16 copy of the last subgroup-matrix linear's input: q, k and v (and gate and up) read
@@ -125,6 +128,7 @@ export class WebGpuBackend implements Backend {
     this.software = ctx.software;
     this.pool = new BufferPool(ctx.device);
     this.recorder = new Recorder(ctx, this.pool);
+    this.uploader = new Uploader(ctx.device, (copy) => this.recorder.flush(copy));
     this.linearKernel =
       ctx.subgroupMatrix && this.weightDType === 'f16' ? 'subgroup-matrix' : 'tiled';
     const s = subgroupTileSize(this.subgroupTile);
@@ -226,13 +230,8 @@ export class WebGpuBackend implements Backend {
   private convertBf16(name: string, bytes: Uint8Array, n: number, out: GPUBuffer): void {
     const words = Math.ceil(n / 2);
     const raw = this.pool.forUpload(words * 4);
+    this.uploader.write(raw, bytes.subarray(0, n * 2));
     const queue = this.ctx.device.queue;
-    if (n % 2 === 0) queue.writeBuffer(raw, 0, bytes.buffer, bytes.byteOffset, n * 2);
-    else {
-      const padded = new Uint8Array(words * 4);
-      padded.set(bytes.subarray(0, n * 2));
-      queue.writeBuffer(raw, 0, padded.buffer, 0, words * 4);
-    }
     let checks = this.rangeChecks.at(-1);
     if (!checks || checks.names.length === RANGE_SLOTS) {
       const flags = this.ctx.device.createBuffer({
@@ -321,6 +320,7 @@ export class WebGpuBackend implements Backend {
 
   destroy(): void {
     this.packed = null;
+    this.uploader.destroy();
     this.recorder.destroy();
     this.pool.destroy();
     for (const w of this.weights) w.buffer.destroy();

@@ -118,6 +118,30 @@ describe('webgpu memory and batching', { skip: setup.skip }, () => {
         assert.deepEqual([...(await gpu.read(live))], [...kept], 'a live tensor keeps its buffer');
       });
 
+      test('a bf16 weight larger than one staging buffer (64 MiB) arrives whole', async () => {
+        const [R, C] = [4099, 8193]; // 67.2 MB of bf16, an odd element count
+        const f32 = new Float32Array(1);
+        const u32 = new Uint32Array(f32.buffer);
+        const bits = new Uint16Array(R * C);
+        for (let i = 0; i < bits.length; i++) {
+          f32[0] = (i % 251) - 125; // integers: exact in bf16 and f16
+          bits[i] = u32[0] >>> 16;
+        }
+        const t = gpu.weight('big', {
+          shape: [R, C],
+          dtype: 'bf16',
+          bytes: new Uint8Array(bits.buffer),
+        });
+        const got = await gpu.read(t);
+        gpu.dispose(t);
+        for (const i of [0, 1, 33554431, 33554432, 33554433, bits.length - 1]) {
+          assert.equal(got[i], (i % 251) - 125, `element ${i}`);
+        }
+        let bad = 0;
+        for (let i = 0; i < got.length; i++) if (got[i] !== (i % 251) - 125) bad++;
+        assert.equal(bad, 0);
+      });
+
       // 160 GiB of activations, past any single GPU today: a software adapter would take it
       // from the host instead
       test('activations past GPU memory: one out-of-memory error, then the device works', {

@@ -43,8 +43,8 @@ const FILE_DTYPE: Record<HostTensor['dtype'], SafetensorsDType> = {
 
 /** Python's reader refuses larger headers; so do we. */
 const MAX_HEADER_BYTES = 100_000_000;
-/** Node's positional reads take at most 2 GiB − 1 bytes at once. */
-const READ_CHUNK_BYTES = 1 << 30;
+/** bytes per positional read, read in parallel (Node takes at most 2 GiB − 1 at once) */
+const READ_CHUNK_BYTES = 16 << 20;
 
 export interface SafetensorsTensorInfo {
   dtype: SafetensorsDType;
@@ -256,14 +256,38 @@ async function readAt(handle: FileHandle, position: number, length: number): Pro
   // Node's shared pool, so the ArrayBuffer is the tensor's own (aligned); a plain Uint8Array
   // over it keeps Uint8Array semantics (slice copies; a Buffer's slice is a view).
   const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
-  let done = 0;
-  while (done < length) {
-    const want = Math.min(READ_CHUNK_BYTES, length - done);
-    const { bytesRead } = await handle.read(out, done, want, position + done);
-    if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${position + done}`);
+  // Pieces read in parallel on libuv's threads: one read of a whole tensor copies (and faults in
+  // fresh pages) on one thread, about 1 GB/s; the page cache gives 5+ GB/s.
+  const pieces: Promise<void>[] = [];
+  for (let start = 0; start < length; start += READ_CHUNK_BYTES) {
+    pieces.push(
+      readFully(handle, out, start, Math.min(READ_CHUNK_BYTES, length - start), position),
+    );
+  }
+  await Promise.all(pieces);
+  return out;
+}
+
+/** out[start, start + length) ← the file from position + start, however many reads it takes. */
+async function readFully(
+  handle: FileHandle,
+  out: Uint8Array,
+  start: number,
+  length: number,
+  position: number,
+): Promise<void> {
+  for (let done = 0; done < length; ) {
+    const { bytesRead } = await handle.read(
+      out,
+      start + done,
+      length - done,
+      position + start + done,
+    );
+    if (bytesRead === 0) {
+      throw new Error(`unexpected end of file at byte ${position + start + done}`);
+    }
     done += bytesRead;
   }
-  return out;
 }
 
 /** A tensor to write: a HostTensor, or the same with its bytes produced on demand. */

@@ -7,7 +7,7 @@
 /** bytes per staging buffer: big copies, few submits */
 const STAGE_BYTES = 64 << 20;
 /** staging buffers kept mapped for reuse (beyond this they are destroyed after their copy) */
-const KEPT = 4;
+const KEPT = 8;
 
 export class Uploader {
   private readonly ready: GPUBuffer[] = [];

@@ -269,7 +269,8 @@ function explicitKeys(sources: SettingSources): Set<string> {
 
 /**
  * The run's settings with the profile applied: defaults < profile < candor.toml < environment <
- * flags. The profile itself is named by the `profile` setting (any of those layers).
+ * flags. The profile itself is named by the `profile` setting (any of those layers). A run's own
+ * defaults (the demo's) come above the default profile and below a profile the user names.
  */
 export function resolveProfiledSettings(
   sources: SettingSources,
@@ -283,7 +284,10 @@ export function resolveProfiledSettings(
   const profile = loadProfile(base.profile ?? DEFAULT_PROFILE);
   const explicit = explicitKeys(sources);
   const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries({ ...runDefaults, ...profile.settings })) {
+  const layered = explicit.has('profile')
+    ? { ...runDefaults, ...profile.settings }
+    : { ...profile.settings, ...runDefaults };
+  for (const [key, value] of Object.entries(layered)) {
     if (!explicit.has(key)) out[key] = value;
   }
   return { settings: out as unknown as ProfiledSettings, profile };

@@ -96,6 +96,14 @@ test('precedence: defaults < profile < candor.toml < environment < flags', () =>
     flags: { max_response_tokens: '7' },
   }).settings;
   assert.equal(flag.max_response_tokens, 7, 'flags beat everything');
+
+  writeFileSync(config, '');
+  const demo = { max_response_tokens: 24, trials: 8 };
+  const demoRun = resolveProfiledSettings(none, demo).settings;
+  assert.equal(demoRun.max_response_tokens, 24, "a run's defaults beat the default profile");
+  const named = resolveProfiledSettings({ ...none, flags: { profile: 'slop' } }, demo).settings;
+  assert.equal(named.max_response_tokens, 300, 'a profile the user names beats them');
+  assert.equal(named.trials, 8, 'keys the profile leaves alone keep them');
 });
 
 test("a profile's prefixes apply to whichever spec its sets end up with", async () => {

@@ -789,7 +789,7 @@ export class WebGpuBackend implements Backend {
         () => splitReduceKernel(split.splits, bt),
         sums,
         { n: M * N, N, plane },
-        grid(Math.ceil(plane / 256)),
+        grid(Math.ceil((M * N) / 256)),
       );
       this.dispose(C);
     }

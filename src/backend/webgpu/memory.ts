@@ -134,18 +134,21 @@ export class BufferPool {
     const error = this.outOfMemory;
     this.outOfMemory = null;
     if (error) {
-      for (const lists of [this.recent, this.settled]) {
-        for (const [size, list] of lists) {
-          for (const b of list) if (this.failed.has(b)) this.drop(b);
-          lists.set(
-            size,
-            list.filter((b) => this.all.has(b)),
-          );
-        }
-      }
+      for (const lists of [this.recent, this.settled])
+        for (const [size, list] of lists) lists.set(size, this.withoutFailed(list));
       this.trim();
     }
     return error;
+  }
+
+  /** `list` less its failed buffers, which are dropped */
+  private withoutFailed(list: GPUBuffer[]): GPUBuffer[] {
+    const kept: GPUBuffer[] = [];
+    for (const b of list) {
+      if (this.failed.has(b)) this.drop(b);
+      else kept.push(b);
+    }
+    return kept;
   }
 
   private drop(buffer: GPUBuffer): void {

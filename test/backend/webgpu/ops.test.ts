@@ -12,6 +12,21 @@ const f = (b: Backend, data: Float32Array, shape: number[]): Tensor => b.tensor(
 const ints = (b: Backend, data: number[] | Int32Array): Tensor =>
   b.tensor(Int32Array.from(data), [data.length]);
 
+/** causal attention options, no window or soft-cap; scale 1/√D unless given */
+const causal = (
+  numHeads: number,
+  numKvHeads: number,
+  headDim: number,
+  scale = headDim ** -0.5,
+): AttentionOptions => ({
+  numHeads,
+  numKvHeads,
+  headDim,
+  scale,
+  slidingWindow: null,
+  softcap: null,
+});
+
 /** attention of rows (seq, pos) over caches of `sequences` sequences, shapes from the options */
 function attendCached(
   b: Backend,
@@ -195,14 +210,7 @@ describe('webgpu ops vs cpu', { skip: setup.skip }, () => {
           b.cacheWrite(v, f(b, newV, [5, K * D]), ints(b, seq), ints(b, pos));
           return b.attention(f(b, q, [5, H * D]), k, v, ints(b, seq), ints(b, pos), opts);
         };
-        const base = {
-          numHeads: H,
-          numKvHeads: K,
-          headDim: D,
-          scale: D ** -0.5,
-          slidingWindow: null,
-          softcap: null,
-        };
+        const base = causal(H, K, D);
         test(`cacheWrite D=${D}`, async () => {
           await parity(
             gpu,
@@ -234,14 +242,7 @@ describe('webgpu ops vs cpu', { skip: setup.skip }, () => {
         const lseq = [0, 0, 0];
         const lpos = [63, 64, 149];
         const q = random(3 * H * D, -2, 2);
-        const opts = {
-          numHeads: H,
-          numKvHeads: K,
-          headDim: D,
-          scale: 0.25,
-          slidingWindow: null,
-          softcap: null,
-        };
+        const opts = causal(H, K, D, 0.25);
         const run = (b: Backend, o: AttentionOptions): Tensor =>
           attendCached(b, { q, cacheK, cacheV, seq: lseq, pos: lpos, sequences: 1 }, o);
         await parity(gpu, (b) => run(b, opts), F32_TOL, 'attention long');
@@ -264,14 +265,7 @@ describe('webgpu ops vs cpu', { skip: setup.skip }, () => {
           const cacheK = random(2 * Pg * Kg * D, -2, 2);
           const cacheV = random(2 * Pg * Kg * D);
           const q = random(4 * Hg * D);
-          const opts = {
-            numHeads: Hg,
-            numKvHeads: Kg,
-            headDim: D,
-            scale: D ** -0.5,
-            slidingWindow: null,
-            softcap: null,
-          };
+          const opts = causal(Hg, Kg, D);
           await parity(
             gpu,
             (b) => attendCached(b, { q, cacheK, cacheV, seq: gseq, pos: gpos, sequences: 2 }, opts),

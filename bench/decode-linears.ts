@@ -4,7 +4,10 @@
 // split-K (used where the skinny kernel is off). Weights rotate
 // over 4 distinct layers (1.75 GB), so no layer is still in L2 when it is read again. Every choice
 // is checked against an f64 host reference (sampled outputs) before it is timed.
-//   node --import tsx bench/decode-linears.ts [--rows 16,32,64,100,128] [--json FILE] [--smoke]
+// --fused times q/k/v and gate/up as one linear each (weights concatenated, as the engine runs
+// them), --tiles a sweep of 64-row tiles and split targets, --big-tiles one of the general tile
+// (more rows), instead of the standard choices.
+//   node --import tsx bench/decode-linears.ts [--rows 16,32,64,100,128] [--fused] [--tiles | --big-tiles | --default] [--json FILE] [--smoke]
 
 import { writeFileSync } from 'node:fs';
 import type { Tensor } from '../src/backend/backend.js';
@@ -29,6 +32,7 @@ const option = (name: string): string | null =>
 const smoke = args.includes('--smoke');
 const rowsList = (option('--rows') ?? (smoke ? '9,20' : '16,32,64,100,128')).split(',').map(Number);
 const jsonOut = option('--json');
+const fused = args.includes('--fused');
 
 interface Choice {
   label: string;
@@ -38,13 +42,57 @@ interface Choice {
 }
 const NO_SPLIT: SplitPolicy = { minGroups: 1, minSteps: 1, maxSplits: 1 };
 /** one tile for up to `rows` rows, split-K, no skinny kernel */
-const tileChoice = (rows: number, t: SubgroupTile): Choice => ({
-  label: `${rows} rows: ${t.wm * t.tm * 16}x${t.wn * t.tn * 16} wm${t.wm}wn${t.wn}tm${t.tm}tn${t.tn} bk${t.bk} + split`,
+const tileChoice = (rows: number, t: SubgroupTile, split = SPLIT_DEFAULT): Choice => ({
+  label: `${rows} rows: ${t.wm * t.tm * 16}x${t.wn * t.tn * 16} wm${t.wm}wn${t.wn}tm${t.tm}tn${t.tn} bk${t.bk} depth ${t.depth ?? 1} + split to ${split.minGroups}`,
   skinny: null,
   small: [{ rows, tile: t }],
-  split: SPLIT_DEFAULT,
+  split,
 });
-const CHOICES: Choice[] = [
+const tile = (
+  wm: number,
+  wn: number,
+  tm: number,
+  tn: number,
+  bk: number,
+  depth = 1,
+  swizzle = 0,
+): SubgroupTile => ({ wm, wn, tm, tn, bk, swizzle, depth });
+const splitTo = (minGroups: number): SplitPolicy => ({ ...SPLIT_DEFAULT, minGroups });
+const TILE_SWEEP: Choice[] = [
+  tileChoice(64, tile(2, 4, 2, 2, 32)),
+  tileChoice(64, tile(2, 4, 2, 2, 32), splitTo(528)),
+  tileChoice(64, tile(2, 2, 2, 2, 32)),
+  tileChoice(64, tile(2, 2, 2, 2, 32), splitTo(528)),
+  tileChoice(64, tile(2, 2, 2, 2, 32), splitTo(792)),
+  tileChoice(64, tile(2, 2, 2, 2, 64), splitTo(528)),
+  tileChoice(64, tile(2, 2, 2, 2, 64), splitTo(792)),
+  tileChoice(64, tile(1, 4, 4, 1, 32), splitTo(528)),
+  tileChoice(64, tile(1, 4, 4, 1, 64), splitTo(528)),
+  tileChoice(64, tile(2, 1, 2, 2, 64), splitTo(792)),
+  tileChoice(64, tile(2, 1, 2, 2, 64), splitTo(1056)),
+  tileChoice(64, tile(4, 2, 1, 2, 64), splitTo(528)),
+  tileChoice(64, tile(2, 4, 2, 2, 32, 2)),
+  tileChoice(64, tile(2, 4, 2, 2, 32, 3)),
+  tileChoice(64, tile(2, 4, 2, 2, 32, 3), splitTo(132)),
+  tileChoice(64, tile(2, 2, 2, 2, 32, 2), splitTo(528)),
+  tileChoice(64, tile(2, 2, 2, 2, 32, 4), splitTo(264)),
+  tileChoice(64, tile(2, 2, 2, 2, 64, 2), splitTo(528)),
+  tileChoice(64, tile(1, 4, 4, 1, 32, 3), splitTo(528)),
+  tileChoice(512, tile(4, 2, 2, 4, 32, 1, 8)),
+  tileChoice(512, tile(4, 2, 2, 4, 32, 2, 8)),
+  tileChoice(512, tile(4, 2, 2, 4, 32, 2, 8), splitTo(132)),
+];
+/** the general tile (more than 64 rows: trials, prefill) */
+const BIG_TILES: Choice[] = [
+  tileChoice(512, tile(4, 2, 2, 4, 32, 1, 8)),
+  tileChoice(512, tile(4, 2, 2, 4, 32, 1, 8), splitTo(528)),
+  tileChoice(512, tile(2, 4, 4, 4, 16, 1, 8)),
+  tileChoice(512, tile(2, 4, 4, 4, 16, 3, 8)),
+  tileChoice(512, tile(2, 4, 4, 4, 16, 3, 8), splitTo(528)),
+  tileChoice(512, tile(4, 2, 4, 4, 16, 3, 8)),
+  tileChoice(512, tile(4, 2, 1, 2, 64), splitTo(528)),
+];
+const STANDARD: Choice[] = [
   {
     label: `before: skinny ≤ ${SKINNY_MAX_ROWS}, else 128x128`,
     skinny: SKINNY_DEFAULT,
@@ -82,21 +130,22 @@ const CHOICES: Choice[] = [
   tileChoice(64, { wm: 2, wn: 4, tm: 2, tn: 4, bk: 16, swizzle: 0 }),
   tileChoice(32, { wm: 2, wn: 4, tm: 1, tn: 2, bk: 32, swizzle: 0 }),
 ];
+const CHOICES = args.includes('--tiles')
+  ? [STANDARD[1], ...TILE_SWEEP]
+  : args.includes('--big-tiles')
+    ? [STANDARD[1], ...BIG_TILES]
+    : args.includes('--default')
+      ? [STANDARD[1]]
+      : STANDARD;
 
 const gpu = await createWebGpuBackend();
 console.error(`backend: ${gpu.description}`);
 const [H, I, KV, V, LAYERS, SETS] = smoke
   ? [64, 224, 16, 500, 4, 2]
   : [4096, 14336, 1024, 128256, 32, 4];
-const shapes: Record<string, [number, number]> = {
-  q: [H, H],
-  k: [KV, H],
-  v: [KV, H],
-  o: [H, H],
-  gate: [I, H],
-  up: [I, H],
-  down: [H, I],
-};
+const shapes: Record<string, [number, number]> = fused
+  ? { qkv: [H + 2 * KV, H], o: [H, H], gateUp: [2 * I, H], down: [H, I] }
+  : { q: [H, H], k: [KV, H], v: [KV, H], o: [H, H], gate: [I, H], up: [I, H], down: [H, I] };
 interface W {
   t: Tensor;
   bits: Uint16Array;
@@ -143,7 +192,7 @@ for (const T of rowsList) {
     gpu.splitPolicy = c.split;
     try {
       let err = 0;
-      for (const name of ['q', 'down', 'k']) {
+      for (const name of fused ? ['qkv', 'down', 'o'] : ['q', 'down', 'k']) {
         const w = layers[0][name];
         const y = gpu.linear(input(name), w.t);
         err = Math.max(
@@ -164,7 +213,7 @@ for (const T of rowsList) {
       }
       // per shape: 40 calls rotating over the layer copies (diagnostic)
       const perShape: Record<string, number> = {};
-      for (const name of ['q', 'k', 'gate', 'down']) {
+      for (const name of fused ? ['qkv', 'o', 'gateUp', 'down'] : ['q', 'k', 'gate', 'down']) {
         const start = performance.now();
         for (let i = 0; i < 40; i++) gpu.dispose(gpu.linear(input(name), layers[i % SETS][name].t));
         await gpu.sync();
@@ -194,7 +243,7 @@ for (const T of rowsList) {
 const errors = await gpu.compileErrors();
 if (errors.length) console.error(`compile errors: ${errors.join(' | ')}`);
 console.log(
-  '\n| T | choice | step ms (median) | best | GB/s of weights | TFLOP/s | GB/s q, k, gate, down | rel. err |',
+  `\n| T | choice | step ms (median) | best | GB/s of weights | TFLOP/s | GB/s ${fused ? 'qkv, o, gateUp, down' : 'q, k, gate, down'} | rel. err |`,
 );
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows)

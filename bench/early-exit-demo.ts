@@ -19,7 +19,7 @@ import { trialPlan } from '../src/run/trial-plan.js';
 import { loadTokenizer } from '../src/tokenize/tokenizer.js';
 import { Progress } from '../src/ui/progress.js';
 import { textTable } from '../src/util/table.js';
-import { type BenchRow, recordResults } from './results.js';
+import { type BenchRow, RUN_DATE, recordResults } from './results.js';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '3' }, record: { type: 'boolean', default: false } },
@@ -27,7 +27,6 @@ const { values } = parseArgs({
 const RUNS = Number(values.runs);
 if (!(Number.isInteger(RUNS) && RUNS >= 1))
   throw new Error(`--runs ${values.runs}: want an integer ≥ 1`);
-const DATE = '2026-11-23';
 const COMMAND = 'npx tsx bench/early-exit-demo.ts --record';
 /**
  * Heretic's direction_index 2 (hidden state 3), one of the states whose direction removes every
@@ -196,7 +195,7 @@ const rows: BenchRow[] = [
   {
     name: 'early-exit-demo-tokens',
     device,
-    date: DATE,
+    date: RUN_DATE,
     command: COMMAND,
     candor: tokensSavedPercent,
     peer: 0,
@@ -207,7 +206,7 @@ const rows: BenchRow[] = [
   {
     name: 'early-exit-demo-trial',
     device,
-    date: DATE,
+    date: RUN_DATE,
     command: COMMAND,
     candor: total.secondsOn,
     peer: total.secondsOff,

@@ -15,11 +15,10 @@ import { ATTENTION_BLOCK_DEFAULT } from '../src/backend/webgpu/kernels/attention
 import type { KernelTime } from '../src/backend/webgpu/recorder.js';
 import { Engine } from '../src/engine/engine.js';
 import { openModel } from '../src/model/open.js';
-import { type BenchRow, recordResults } from './results.js';
+import { type BenchRow, RUN_DATE, recordResults } from './results.js';
 
 const [dir, peerFile] = process.argv.slice(2);
 const record = process.argv.includes('--record');
-const DATE = '2026-11-23';
 const LOAD_ONLY_FLAG = process.argv.includes('--load-only') ? ' --load-only' : '';
 const COMMAND = `python tools/bench/llama8b.py /tmp/llama8b peer.json${LOAD_ONLY_FLAG} && node --import tsx bench/engine-8b.ts /tmp/llama8b peer.json${LOAD_ONLY_FLAG} --record`;
 
@@ -230,7 +229,7 @@ const row = (
 ): BenchRow => ({
   name,
   device,
-  date: DATE,
+  date: RUN_DATE,
   command: COMMAND,
   candor: out[key],
   peer: typeof peer[key] === 'number' ? (peer[key] as number) : null,

@@ -16,10 +16,9 @@ import {
   subgroupTileSize,
 } from '../src/backend/webgpu/kernels/matmulSubgroup.js';
 import { checkLinear as check, randomFloats, randomHalves, timeOp } from './gpu-measure.js';
-import { type BenchRow, recordResults } from './results.js';
+import { type BenchRow, RUN_DATE, recordResults } from './results.js';
 
 const DEVICE = 'NVIDIA H100 80GB HBM3 (WebGPU/Vulkan, Dawn)';
-const DATE = '2026-11-23';
 const COMMAND = 'source .devrt/enter.sh && node --import tsx bench/gemm.ts --record';
 const args = process.argv.slice(2);
 const rowsOut = args.includes('--rows-out') ? args[args.indexOf('--rows-out') + 1] : null;
@@ -35,6 +34,9 @@ const VARIANTS: SubgroupTile[] = [
   { ...SUBGROUP_DEFAULT, swizzle: 0 },
   { ...SUBGROUP_DEFAULT, swizzle: 4 },
   { ...SUBGROUP_DEFAULT, swizzle: 16 },
+  { ...SUBGROUP_DEFAULT, depth: 2 },
+  { wm: 2, wn: 4, tm: 4, tn: 4, bk: 16, swizzle: 8, depth: 2 },
+  { wm: 2, wn: 4, tm: 4, tn: 4, bk: 16, swizzle: 8, depth: 3 },
 ];
 
 function torchPeer(): Record<string, number | string> | null {
@@ -78,7 +80,7 @@ const tiles =
 for (const tile of tiles) {
   gpu.subgroupTile = tile;
   const s = subgroupTileSize(tile);
-  const label = `subgroup-matrix ${s.bm}x${s.bn} wm${tile.wm} wn${tile.wn} tm${tile.tm} tn${tile.tn} bk${tile.bk} sw${tile.swizzle} (${s.threads} thr, ${s.sharedBytes} B)`;
+  const label = `subgroup-matrix ${s.bm}x${s.bn} wm${tile.wm} wn${tile.wn} tm${tile.tm} tn${tile.tn} bk${tile.bk} sw${tile.swizzle} depth ${tile.depth ?? 1} (${s.threads} thr, ${s.sharedBytes} B)`;
   try {
     const y = gpu.linear(xt, wt);
     const err = await check(gpu, y, x, wBits, n, n, n);
@@ -160,7 +162,7 @@ const rows: BenchRow[] = [
   {
     name: 'gemm-4096',
     device: DEVICE,
-    date: DATE,
+    date: RUN_DATE,
     command: COMMAND,
     candor: Number(main.tflops.toFixed(1)),
     peer: torchGemm === null ? null : Number(torchGemm.toFixed(1)),
@@ -172,7 +174,7 @@ const rows: BenchRow[] = [
     (g): BenchRow => ({
       name: `gemv-${g.shape}`,
       device: DEVICE,
-      date: DATE,
+      date: RUN_DATE,
       command: COMMAND,
       candor: Math.round(g.gbps),
       peer:

@@ -20,6 +20,9 @@ export interface BenchRow {
 
 const FILE = new URL('./results.json', import.meta.url);
 
+/** The run's date (UTC), or BENCH_DATE where the machine's clock is not to be trusted. */
+export const RUN_DATE = process.env.BENCH_DATE ?? new Date().toISOString().slice(0, 10);
+
 export function readResults(): BenchRow[] {
   return existsSync(FILE) ? (JSON.parse(readFileSync(FILE, 'utf8')) as BenchRow[]) : [];
 }

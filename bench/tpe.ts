@@ -12,7 +12,7 @@ import { lossVector } from '../src/optimize/pareto.js';
 import { sampleUniform, spaceAxes } from '../src/optimize/space.js';
 import { type Observation, OPTUNA_TPE_DEFAULTS, proposeParams } from '../src/optimize/tpe.js';
 import { Rng } from '../src/util/random.js';
-import { recordResults } from './results.js';
+import { RUN_DATE, recordResults } from './results.js';
 import { runOptuna } from './tpe-optuna.js';
 import { type BenchProblem, problems } from './tpe-problems.js';
 
@@ -25,7 +25,6 @@ const { values: args } = parseArgs({
 });
 const SEEDS = Number(args.seeds);
 const EVALS = Number(args.evals);
-const DATE = '2026-11-23';
 const DEVICE = `${cpus()[0]?.model.trim() ?? 'CPU'}, 1 thread, Node ${process.versions.node}`;
 const COMMAND = `npx tsx bench/tpe.ts --seeds ${SEEDS} --evals ${EVALS}`;
 /** Optuna's TPESampler defaults, multivariate, for both TPEs (Heretic's 60 startup trials would leave 40 of 100). */
@@ -114,7 +113,7 @@ for (const problem of problems) {
   recorded.push({
     name: `tpe-${problem.name}`,
     device: DEVICE,
-    date: DATE,
+    date: RUN_DATE,
     command: COMMAND,
     candor: Number(tpe.mean.toFixed(4)),
     peer: Number(random.mean.toFixed(4)),
@@ -134,7 +133,7 @@ Hypervolume after ${EVALS} evaluations (mean ± standard deviation over ${SEEDS}
 better), Candor's multi-objective TPE against random search and against Optuna's
 TPESampler run on the very same problem code (Python ask/tell through a pipe). Both TPEs use
 Optuna's defaults with \`multivariate=True\`: 10 random startup trials, 24 candidates, gamma
-min(⌈0.1 n⌉, 25), prior weight 1, magic clip. Device: ${DEVICE}. Date ${DATE}.
+min(⌈0.1 n⌉, 25), prior weight 1, magic clip. Device: ${DEVICE}. Date ${RUN_DATE}.
 Command: \`${COMMAND}\` (with \`CANDOR_OPTUNA_PYTHON=/path/to/python\` for the Optuna column${optunaVersion ? `; Optuna ${optunaVersion}` : ''}).
 
 | problem | Candor TPE | random search | Optuna TPE | TPE vs random | Candor time per run |

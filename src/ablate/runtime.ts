@@ -3,7 +3,7 @@
 // For `full`, s comes exactly from two matrix products with W per writer (docs/ablation.md).
 
 import type { AblationTensors, Backend, Tensor } from '../backend/backend.js';
-import type { ModelWeights } from '../model/spec.js';
+import type { EngineWeights } from '../model/spec.js';
 import { fullOutScale } from './full-normalization.js';
 import type { AblationPlan, ComponentEdit, NormalizationMode, RuntimeAblation } from './plan.js';
 import { checkPlanFitsModel } from './plan-io.js';
@@ -85,7 +85,7 @@ async function compileWriter(
 /** Compile `plans` (sharing one normalisation mode) against the model's weights on `backend`. */
 export async function compileAblation(
   backend: Backend,
-  weights: ModelWeights<Tensor>,
+  weights: EngineWeights<Tensor>,
   plans: readonly AblationPlan[],
 ): Promise<RuntimeAblation> {
   if (plans.length === 0) throw new Error('compileAblation needs at least one plan');
@@ -147,7 +147,7 @@ export function disposeAblation(backend: Backend, ablation: RuntimeAblation): vo
 /** `plan` compiled for `use` (null: the model as it is), its tensors freed afterwards. */
 export async function withAblation<T>(
   backend: Backend,
-  weights: ModelWeights<Tensor>,
+  weights: EngineWeights<Tensor>,
   plan: AblationPlan | null,
   use: (ablation: RuntimeAblation | null) => Promise<T>,
 ): Promise<T> {

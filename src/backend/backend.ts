@@ -98,8 +98,12 @@ export interface Backend {
     pos: Tensor,
     opts: AttentionOptions,
   ): Tensor;
-  /** gate, up [T,F] → act(gate) ⊙ up */
-  gatedActivation(gate: Tensor, up: Tensor, activation: 'silu' | 'gelu_tanh'): Tensor;
+  /** gateUp [T,2F] (gate in the first F columns, up in the last F) → act(gate) ⊙ up: [T,F] */
+  gatedActivation(gateUp: Tensor, activation: 'silu' | 'gelu_tanh'): Tensor;
+  /** parts [N_i, ...rest] of one dtype → their rows in order: [ΣN_i, ...rest] (parts unchanged) */
+  concatRows(parts: readonly Tensor[]): Tensor;
+  /** x [T, Σw_i] → consecutive column blocks [T, w_i], one tensor each (x unchanged) */
+  splitColumns(x: Tensor, widths: readonly number[]): Tensor[];
   /** in place: a += b (same shape) */
   addInPlace(a: Tensor, b: Tensor): void;
   /** in place on y [T,C]; rowPlan i32[T] picks each row's plan (null: plan 0 for all rows) */

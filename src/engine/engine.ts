@@ -5,7 +5,7 @@
 
 import type { RuntimeAblation } from '../ablate/plan.js';
 import type { Backend, HostTensor, Tensor } from '../backend/backend.js';
-import type { ModelSpec, ModelWeights } from '../model/spec.js';
+import type { EngineWeights, ModelSpec, ModelWeights } from '../model/spec.js';
 import { Rng } from '../util/random.js';
 import {
   defaultBatchSize,
@@ -15,6 +15,7 @@ import {
   splitBatches,
 } from './batches.js';
 import { forwardStep, type LoadedModel, type StepOutput } from './forward.js';
+import { fuseProjections } from './fuse.js';
 import { KvCache } from './kv-cache.js';
 import { checkSampling, sampleToken } from './sampling.js';
 import type { AblationChoice, ForwardOptions, GenerateOptions, GenerateResult } from './types.js';
@@ -43,7 +44,7 @@ export class Engine {
   constructor(
     readonly backend: Backend,
     readonly spec: ModelSpec,
-    readonly weights: ModelWeights<Tensor>,
+    readonly weights: EngineWeights<Tensor>,
     options: EngineOptions = {},
   ) {
     const byArray = new Map<Float32Array, Tensor>();
@@ -63,7 +64,8 @@ export class Engine {
     source: WeightSource,
     options: EngineOptions = {},
   ): Promise<Engine> {
-    const weights = await source.loadWeights((name, t) => backend.weight(name, t));
+    const loaded = await source.loadWeights((name, t) => backend.weight(name, t));
+    const weights = fuseProjections(backend, loaded, true);
     // uploads finish (and weights that do not fit f16 are named) here, not at the first use
     await backend.sync();
     backend.releaseCached();

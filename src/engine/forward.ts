@@ -4,14 +4,14 @@
 
 import type { RuntimeAblation } from '../ablate/plan.js';
 import type { AblationTensors, Backend, Tensor } from '../backend/backend.js';
-import type { ModelSpec, ModelWeights } from '../model/spec.js';
+import type { EngineWeights, ModelSpec } from '../model/spec.js';
 import type { KvCache } from './kv-cache.js';
 
 /** The model as the step needs it: spec, weights on the backend, and each layer's invFreq tensor. */
 export interface LoadedModel {
   backend: Backend;
   spec: ModelSpec;
-  weights: ModelWeights<Tensor>;
+  weights: EngineWeights<Tensor>;
   /** per layer, rope inverse frequencies [rotaryDim/2] (shared tensors where layers agree) */
   invFreq: Tensor[];
 }
@@ -96,10 +96,11 @@ export function forwardStep(
 
     // attention
     const h = b.rmsNorm(x, w.inputNorm, eps, offset);
-    let q = b.linear(h, w.q, w.qBias);
-    let k = b.linear(h, w.k, w.kBias);
-    const v = b.linear(h, w.v, w.vBias);
+    const qkv = b.linear(h, w.qkv, w.qkvBias);
     b.dispose(h);
+    const kvWidth = spec.numKvHeads * spec.headDim;
+    let [q, k, v] = b.splitColumns(qkv, [spec.numHeads * spec.headDim, kvWidth, kvWidth]);
+    b.dispose(qkv);
     if (spec.qkNorm) {
       q = normed(q, w.qNorm, l, 'q_norm');
       k = normed(k, w.kNorm, l, 'k_norm');
@@ -126,12 +127,10 @@ export function forwardStep(
 
     // MLP
     const h2 = b.rmsNorm(x, w.preMlpNorm, eps, offset);
-    const gate = b.linear(h2, w.gate, w.gateBias);
-    const up = b.linear(h2, w.up, w.upBias);
+    const gateUp = b.linear(h2, w.gateUp, w.gateUpBias);
     b.dispose(h2);
-    const act = b.gatedActivation(gate, up, spec.activation);
-    b.dispose(gate);
-    b.dispose(up);
+    const act = b.gatedActivation(gateUp, spec.activation);
+    b.dispose(gateUp);
     const d = b.linear(act, w.down, w.downBias);
     b.dispose(act);
     write(d, edits?.mlp, w.postMlpNorm, l, 'post_feedforward_layernorm');

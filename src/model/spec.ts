@@ -100,3 +100,30 @@ export interface ModelWeights<T> {
   finalNorm: T; // [C]
   lmHead: T; // [V, C] (the embedding when tied)
 }
+
+type Projection =
+  | 'q'
+  | 'k'
+  | 'v'
+  | 'qBias'
+  | 'kBias'
+  | 'vBias'
+  | 'gate'
+  | 'up'
+  | 'gateBias'
+  | 'upBias';
+
+/**
+ * A layer as the engine runs it: the projections that read the same input are one matrix each,
+ * so one linear (one pass over the input, one launch) computes them.
+ */
+export interface EngineLayerWeights<T> extends Omit<LayerWeights<T>, Projection> {
+  qkv: T; // [H*D + 2*K*D, C]: rows of q, then k, then v
+  qkvBias?: T;
+  gateUp: T; // [2F, C]: rows of gate, then up
+  gateUpBias?: T;
+}
+
+export interface EngineWeights<T> extends Omit<ModelWeights<T>, 'layers'> {
+  layers: EngineLayerWeights<T>[];
+}

@@ -3,7 +3,8 @@
 // uploaded through backend.weight like a real load.
 
 import type { Backend, Tensor } from '../../src/backend/backend.js';
-import type { LayerWeights, ModelSpec, ModelWeights } from '../../src/model/spec.js';
+import { fuseProjections } from '../../src/engine/fuse.js';
+import type { EngineWeights, LayerWeights, ModelSpec, ModelWeights } from '../../src/model/spec.js';
 import { mulberry32 } from '../../src/util/random.js';
 
 /** Deterministic uniform numbers in [-1, 1) (mulberry32). */
@@ -55,7 +56,8 @@ export function randomSpec(flavour: Flavour, dims: Partial<ModelSpec> = {}): Mod
   };
 }
 
-export function randomWeights(backend: Backend, spec: ModelSpec, seed = 1): ModelWeights<Tensor> {
+/** Random weights for `spec`, joined as the engine runs them (Engine.load does the same). */
+export function randomWeights(backend: Backend, spec: ModelSpec, seed = 1): EngineWeights<Tensor> {
   const rand = random(seed);
   const { hiddenSize: C, numHeads: H, numKvHeads: K, headDim: D, intermediateSize: F } = spec;
   const make = (name: string, shape: number[], scale: number, mean = 0): Tensor => {
@@ -98,12 +100,13 @@ export function randomWeights(backend: Backend, spec: ModelSpec, seed = 1): Mode
   });
   // Gemma multiplies embeddings by sqrt(C): smaller values keep them from drowning the layers
   const embedding = make('embed', [spec.vocabSize, C], 1 / Math.sqrt(spec.embeddingScale * C));
-  return {
+  const weights: ModelWeights<Tensor> = {
     embedding,
     layers,
     finalNorm: norm('norm', C),
     lmHead: spec.tieWordEmbeddings ? embedding : make('lm_head', [spec.vocabSize, C], 0.5),
   };
+  return fuseProjections(backend, weights, true);
 }
 
 /** Prompts of the given lengths with ids drawn from [1, V) (0 is the test models' EOS). */

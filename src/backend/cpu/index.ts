@@ -19,7 +19,7 @@ import { matmulForward, matmulTransposedForward, rowNormsForward } from './matmu
 import { rmsNormForward } from './norm.js';
 import { ropeForward } from './rope.js';
 import { embedForward, gatherRowsForward } from './rows.js';
-import { CpuTensor, dispose, f32, i32, makeTensor } from './tensor.js';
+import { CpuTensor, dispose, f32, i32, live as liveTensor, makeTensor } from './tensor.js';
 
 /** The CPU backend plus a leak probe for tests: tensors created and not yet disposed. */
 export interface CpuBackend extends Backend {
@@ -186,11 +186,55 @@ export function createCpuBackend(): CpuBackend {
       );
       return y;
     },
-    gatedActivation(gate, up, activation) {
-      expectShape(up, gate.shape, 'gatedActivation up');
-      const y = out(gate.shape);
-      gatedActivationForward(y.data as Float32Array, f32(gate, 'gate'), f32(up, 'up'), activation);
+    gatedActivation(gateUp, activation) {
+      const [T, F2] = rows2(gateUp, 'gatedActivation gateUp');
+      if (F2 % 2 !== 0) {
+        throw new Error(
+          `cpu backend: gatedActivation gateUp [${gateUp.shape}] needs an even width`,
+        );
+      }
+      const y = out([T, F2 / 2]);
+      gatedActivationForward(y.data as Float32Array, f32(gateUp, 'gateUp'), F2 / 2, activation);
       return y;
+    },
+    concatRows(parts) {
+      if (parts.length === 0) throw new Error('cpu backend: concatRows needs at least one part');
+      const first = liveTensor(parts[0], 'concatRows part');
+      const rest = first.shape.slice(1);
+      for (const p of parts) {
+        if (p.dtype !== first.dtype || p.shape.slice(1).join() !== rest.join()) {
+          throw new Error(
+            `cpu backend: concatRows parts [${p.shape}] ${p.dtype} and [${first.shape}] ${first.dtype} differ past their rows`,
+          );
+        }
+      }
+      const rows = parts.reduce((n, p) => n + p.shape[0], 0);
+      const y = out([rows, ...rest], first.dtype);
+      let at = 0;
+      for (const p of parts) {
+        const data = liveTensor(p, 'concatRows part').data;
+        y.data.set(data, at);
+        at += data.length;
+      }
+      return y;
+    },
+    splitColumns(x, widths) {
+      const [T, W] = rows2(x, 'splitColumns x');
+      const total = widths.reduce((a, b) => a + b, 0);
+      if (total !== W) {
+        throw new Error(
+          `cpu backend: splitColumns widths [${widths}] sum to ${total}, x has ${W} columns`,
+        );
+      }
+      const xv = f32(x, 'splitColumns x');
+      let col = 0;
+      return widths.map((w) => {
+        const y = out([T, w]);
+        const yv = y.data as Float32Array;
+        for (let t = 0; t < T; t++) yv.set(xv.subarray(t * W + col, t * W + col + w), t * w);
+        col += w;
+        return y;
+      });
     },
     addInPlace(a, b) {
       expectShape(b, a.shape, 'addInPlace b');

@@ -17,7 +17,7 @@ export class CpuTensor implements Tensor {
   }
 }
 
-function live(t: Tensor, what: string): CpuTensor {
+export function live(t: Tensor, what: string): CpuTensor {
   if (!(t instanceof CpuTensor)) throw new Error(`cpu backend: ${what} is not a CPU tensor`);
   if (t.disposed) throw new Error(`cpu backend: ${what} [${t.shape}] was used after dispose`);
   return t;

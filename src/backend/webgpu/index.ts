@@ -15,6 +15,7 @@ import { type GpuContext, openDevice, type WebGpuOptions } from './device.js';
 import { elementCount, f16RangeError, f16Table, toF16, toF32 } from './half.js';
 import { ablateKernel } from './kernels/ablate.js';
 import { ATTENTION_BLOCK_DEFAULT, attentionKernel, attentionShape } from './kernels/attention.js';
+import { concatKernel, splitColumnsKernel } from './kernels/concat.js';
 import {
   addKernel,
   bf16ToHalfKernel,
@@ -177,29 +178,8 @@ export class WebGpuBackend implements Backend {
     // vectors (norms, biases) stay f32: tiny, and exact for any stored dtype
     const dtype: WeightType = host.shape.length >= 2 ? (this.weightDType as WeightType) : 'f32';
     const byteLength = n * bytesPerElement(dtype);
-    const size = Math.max(4, Math.ceil(byteLength / 4) * 4);
-    const limit = Math.min(
-      this.ctx.limits.maxBufferSize,
-      this.ctx.limits.maxStorageBufferBindingSize,
-    );
-    if (size > limit) {
-      throw new Error(
-        `weight ${name} [${host.shape.join(',')}] needs ${mib(size)} as ${dtype}, more than this adapter binds in one buffer (${mib(limit)}); use --backend cpu`,
-      );
-    }
-    const device = this.ctx.device;
     const onGpu = dtype === 'f16' && host.dtype === 'bf16';
-    device.pushErrorScope('out-of-memory');
-    let buffer: GPUBuffer;
-    try {
-      buffer = device.createBuffer({ size, usage: STORAGE_USAGE(), mappedAtCreation: !onGpu });
-    } catch {
-      throw this.outOfMemory(name, size);
-    }
-    const held = this.weightBytes;
-    device.popErrorScope().then((error) => {
-      if (error) this.uploadFailure ??= this.outOfMemory(name, size, held);
-    });
+    const buffer = this.weightBuffer(name, byteLength, !onGpu);
     if (onGpu) {
       this.convertBf16(name, host.bytes, n, buffer);
       return this.addWeight(new GpuTensor([...host.shape], dtype, buffer, byteLength, false));
@@ -215,6 +195,36 @@ export class WebGpuBackend implements Backend {
     }
     buffer.unmap();
     return this.addWeight(new GpuTensor([...host.shape], dtype, buffer, byteLength, false));
+  }
+
+  /**
+   * A buffer for a weight of `byteLength` bytes; an allocation the GPU refuses is reported
+   * by name (at once, or at the next sync when Dawn reports it later).
+   */
+  private weightBuffer(name: string, byteLength: number, mappedAtCreation = false): GPUBuffer {
+    const size = Math.max(4, Math.ceil(byteLength / 4) * 4);
+    const limit = Math.min(
+      this.ctx.limits.maxBufferSize,
+      this.ctx.limits.maxStorageBufferBindingSize,
+    );
+    if (size > limit) {
+      throw new Error(
+        `weight ${name} needs ${mib(size)}, more than this adapter binds in one buffer (${mib(limit)}); use --backend cpu`,
+      );
+    }
+    const device = this.ctx.device;
+    device.pushErrorScope('out-of-memory');
+    let buffer: GPUBuffer;
+    try {
+      buffer = device.createBuffer({ size, usage: STORAGE_USAGE(), mappedAtCreation });
+    } catch {
+      throw this.outOfMemory(name, size);
+    }
+    const held = this.weightBytes;
+    device.popErrorScope().then((error) => {
+      if (error) this.uploadFailure ??= this.outOfMemory(name, size, held);
+    });
+    return buffer;
   }
 
   private addWeight(t: GpuTensor): GpuTensor {
@@ -507,19 +517,93 @@ export class WebGpuBackend implements Backend {
     return out;
   }
 
-  gatedActivation(gate: Tensor, up: Tensor, activation: 'silu' | 'gelu_tanh'): Tensor {
-    const gg = this.f32(gate, 'gatedActivation gate');
-    const gu = this.f32(up, 'gatedActivation up');
-    this.sameSize(gg, gu, 'gatedActivation');
-    const out = this.allocate(gg.shape, 'f32');
+  gatedActivation(gateUp: Tensor, activation: 'silu' | 'gelu_tanh'): Tensor {
+    const g = this.f32(gateUp, 'gatedActivation gateUp');
+    const [T, F2] = [g.size / g.shape[g.shape.length - 1], g.shape[g.shape.length - 1]];
+    if (g.shape.length !== 2 || F2 % 2 !== 0)
+      throw new Error(`gatedActivation: gateUp [${g.shape}] must be [T, 2F]`);
+    const F = F2 / 2;
+    const out = this.allocate([T, F], 'f32');
     this.run(
       `gated:${activation}`,
       () => gatedActivationKernel(activation),
-      { gate: gg.buffer, up: gu.buffer, out: out.buffer },
-      { n: gg.size },
-      grid(Math.ceil(gg.size / ELEMENTWISE_GROUP)),
+      { gateUp: g.buffer, out: out.buffer },
+      { n: T * F, F },
+      grid(Math.ceil((T * F) / ELEMENTWISE_GROUP)),
     );
     return out;
+  }
+
+  concatRows(parts: readonly Tensor[]): Tensor {
+    const gs = parts.map((p) => this.live(p, 'concatRows part'));
+    const first = gs[0];
+    if (!first) throw new Error('concatRows: needs at least one part');
+    const rest = first.shape.slice(1);
+    for (const g of gs) {
+      if (g.dtype !== first.dtype || g.shape.slice(1).join() !== rest.join()) {
+        throw new Error(
+          `concatRows: parts [${g.shape}] ${g.dtype} and [${first.shape}] ${first.dtype} differ past their rows`,
+        );
+      }
+    }
+    const shape = [gs.reduce((n, g) => n + g.shape[0], 0), ...rest];
+    const elementBytes = bytesPerElement(first.dtype) as 2 | 4;
+    const byteLength = elementCount(shape) * elementBytes;
+    // weights joined at load stay weights: not pooled, counted, destroyed on dispose
+    const out = gs.every((g) => !g.pooled)
+      ? this.addWeight(
+          new GpuTensor(
+            shape,
+            first.dtype,
+            this.weightBuffer('concatRows', byteLength),
+            byteLength,
+            false,
+          ),
+        )
+      : this.allocate(shape, first.dtype, false);
+    const buffers: Record<string, GPUBuffer> = { out: out.buffer };
+    const params: Record<string, number> = { n: Math.ceil(byteLength / 4) };
+    let end = 0;
+    for (const [p, g] of gs.entries()) {
+      buffers[`x${p}`] = g.buffer;
+      end += g.size;
+      params[`end${p}`] = end;
+    }
+    this.run(
+      `concat:${gs.length}:${elementBytes}`,
+      () => concatKernel(gs.length, elementBytes),
+      buffers,
+      params,
+      grid(Math.ceil(params.n / ELEMENTWISE_GROUP)),
+    );
+    return out;
+  }
+
+  splitColumns(x: Tensor, widths: readonly number[]): Tensor[] {
+    const g = this.f32(x, 'splitColumns x');
+    const W = g.shape[g.shape.length - 1];
+    const total = widths.reduce((a, b) => a + b, 0);
+    if (g.shape.length !== 2 || total !== W) {
+      throw new Error(`splitColumns: widths [${widths}] sum to ${total}, x [${g.shape}]`);
+    }
+    const T = g.shape[0];
+    const outs = widths.map((w) => this.allocate([T, w], 'f32'));
+    const buffers: Record<string, GPUBuffer> = { x: g.buffer };
+    const params: Record<string, number> = { n: T * W, W };
+    let end = 0;
+    for (const [p, w] of widths.entries()) {
+      buffers[`out${p}`] = outs[p].buffer;
+      end += w;
+      params[`end${p}`] = end;
+    }
+    this.run(
+      `splitColumns:${widths.length}`,
+      () => splitColumnsKernel(widths.length),
+      buffers,
+      params,
+      grid(Math.ceil((T * W) / ELEMENTWISE_GROUP)),
+    );
+    return outs;
   }
 
   addInPlace(a: Tensor, b: Tensor): void {
@@ -744,7 +828,7 @@ export class WebGpuBackend implements Backend {
     N: number,
     K: number,
   ): void {
-    const s = tileForRows(this.smallTiles, this.subgroupTile, M);
+    const { tile: s, minGroups } = tileForRows(this.smallTiles, this.subgroupTile, M);
     const { bm, bn, sharedBytes } = subgroupTileSize(s);
     const limit = this.ctx.limits.maxComputeWorkgroupStorageSize;
     if (sharedBytes > limit) {
@@ -755,7 +839,8 @@ export class WebGpuBackend implements Backend {
     }
     const tilesN = Math.ceil(N / bn);
     const tiles = Math.ceil(M / bm) * tilesN;
-    const split = splitK(this.splitPolicy, tiles, Math.ceil(K / s.bk));
+    const policy = minGroups ? { ...this.splitPolicy, minGroups } : this.splitPolicy;
+    const split = splitK(policy, tiles, Math.ceil(K / s.bk));
     const bt = bias ? (bias.dtype as WeightType) : null;
     // N and K are compiled in: weights have few distinct shapes, so few pipelines
     const o: SubgroupOptions = {

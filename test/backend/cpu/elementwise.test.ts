@@ -23,13 +23,35 @@ test('gatherRows picks rows in the order asked', async () => {
   assert.deepEqual([...(await cpu.read(cpu.gatherRows(x, ids([2, 0]))))], [5, 6, 1, 2]);
 });
 
-test('gatedActivation: silu and gelu (tanh) of gate times up', async () => {
+test('gatedActivation: silu and gelu (tanh) of gate times up, from one [T, 2F] tensor', async () => {
   // silu(1) = 1/(1+e^−1) = 0.73105858; silu(−2) = −2/(1+e²) = −0.23840584; up = [2, 1]
-  const silu = cpu.gatedActivation(f([1, -2], [1, 2]), f([2, 1], [1, 2]), 'silu');
+  const silu = cpu.gatedActivation(f([1, -2, 2, 1], [1, 4]), 'silu');
   assertClose(await cpu.read(silu), [1.46211716, -0.23840584], 1e-6);
-  // gelu_tanh(1) = 0.5(1 + tanh(√(2/π)·1.044715)) = 0.84119199; gelu_tanh(−1) = −0.15880801
-  const gelu = cpu.gatedActivation(f([1, -1], [1, 2]), f([1, 1], [1, 2]), 'gelu_tanh');
-  assertClose(await cpu.read(gelu), [0.84119199, -0.15880801], 1e-6);
+  // gelu_tanh(1) = 0.5(1 + tanh(√(2/π)·1.044715)) = 0.84119199; gelu_tanh(−1) = −0.15880801;
+  // the second row's up is 3: row 1 of the result is 3·gelu_tanh(−1)
+  const gelu = cpu.gatedActivation(f([1, 1, -1, 3], [2, 2]), 'gelu_tanh');
+  assertClose(await cpu.read(gelu), [0.84119199, 3 * -0.15880801], 1e-6);
+});
+
+test('concatRows stacks rows; splitColumns cuts column blocks', async () => {
+  const joined = cpu.concatRows([f([1, 2], [1, 2]), f([3, 4, 5, 6], [2, 2])]);
+  assert.deepEqual(joined.shape, [3, 2]);
+  assert.deepEqual([...(await cpu.read(joined))], [1, 2, 3, 4, 5, 6]);
+  const [a, b] = cpu.splitColumns(f([1, 2, 3, 4, 5, 6], [2, 3]), [1, 2]);
+  assert.deepEqual(
+    [a.shape, b.shape],
+    [
+      [2, 1],
+      [2, 2],
+    ],
+  );
+  assert.deepEqual([...(await cpu.read(a))], [1, 4]);
+  assert.deepEqual([...(await cpu.read(b))], [2, 3, 5, 6]);
+  assert.throws(() => cpu.splitColumns(f([1, 2], [1, 2]), [1, 2]), /sum to 3/);
+  assert.throws(
+    () => cpu.concatRows([f([1, 2], [1, 2]), f([1], [1, 1])]),
+    /differ past their rows/,
+  );
 });
 
 test('softcap and addInPlace', async () => {

@@ -54,7 +54,7 @@ function attendCached(
 
 describe('webgpu ops vs cpu', { skip: setup.skip }, () => {
   // ops that read weights: every weight storage the adapter offers
-  for (const { label, gpu } of setup.cases) {
+  for (const { label, gpu, matrixTol } of setup.cases) {
     describe(label, () => {
       test('embed and gatherRows', async () => {
         const table = hostF16([23, 37]);
@@ -90,6 +90,19 @@ describe('webgpu ops vs cpu', { skip: setup.skip }, () => {
             `linearTransposed T=${T}`,
           );
         }
+      });
+
+      test('concatRows of weights with odd element counts, then a linear over the joined rows', async () => {
+        const parts = [hostF16([3, 37]), hostF16([4, 37]), hostF16([5, 37])];
+        const joined = (b: Backend) => b.concatRows(parts.map((p, i) => b.weight(`w${i}`, p)));
+        await parity(gpu, joined, F32_TOL, 'concatRows weights');
+        const x = random(9 * 37);
+        await parity(
+          gpu,
+          (b) => b.linear(f(b, x, [9, 37]), joined(b)),
+          matrixTol,
+          'linear of joined',
+        );
       });
 
       test('weights: f32 and bf16 host tensors', async () => {
@@ -276,17 +289,33 @@ describe('webgpu ops vs cpu', { skip: setup.skip }, () => {
       }
     });
 
+    test('concatRows and splitColumns of activations', async () => {
+      const a = random(2 * 13);
+      const b3 = random(3 * 13);
+      await parity(
+        gpu,
+        (b) => b.concatRows([f(b, a, [2, 13]), f(b, b3, [3, 13])]),
+        0,
+        'concatRows',
+      );
+      const x = random(7 * 29);
+      const widths = [16, 5, 8];
+      for (const [p, w] of widths.entries()) {
+        await parity(
+          gpu,
+          (b) => b.splitColumns(f(b, x, [7, 29]), widths)[p],
+          0,
+          `split block ${w}`,
+        );
+      }
+    });
+
     test('gatedActivation (SiLU, GELU-tanh), addInPlace, softcap', async () => {
       const gate = random(5 * 37, -6, 6);
       const up = random(5 * 37);
-      for (const act of ['silu', 'gelu_tanh'] as const) {
-        await parity(
-          gpu,
-          (b) => b.gatedActivation(f(b, gate, [5, 37]), f(b, up, [5, 37]), act),
-          F32_TOL,
-          act,
-        );
-      }
+      const gateUp = random(5 * 74, -6, 6);
+      for (const act of ['silu', 'gelu_tanh'] as const)
+        await parity(gpu, (b) => b.gatedActivation(f(b, gateUp, [5, 74]), act), F32_TOL, act);
       await parity(
         gpu,
         (b) => {

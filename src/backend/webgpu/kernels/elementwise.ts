@@ -47,7 +47,7 @@ export function addKernel(): Kernel {
   );
 }
 
-/** out[n] ← act(gate[n]) ⊙ up[n] */
+/** gateUp [T,2F] → out [T,F] = act(gate) ⊙ up (gate in the first F columns of a row); n = T·F */
 export function gatedActivationKernel(activation: 'silu' | 'gelu_tanh'): Kernel {
   const act =
     activation === 'silu'
@@ -55,12 +55,11 @@ export function gatedActivationKernel(activation: 'silu' | 'gelu_tanh'): Kernel 
       : 'fn act(x: f32) -> f32 { return 0.5 * x * (1.0 + safeTanh(0.7978845608028654 * (x + 0.044715 * x * x * x))); }';
   return elementwise(
     [
-      { name: 'gate', access: 'read', type: 'array<f32>' },
-      { name: 'up', access: 'read', type: 'array<f32>' },
+      { name: 'gateUp', access: 'read', type: 'array<f32>' },
       { name: 'out', access: 'read_write', type: 'array<f32>' },
     ],
-    [],
-    'out[i] = act(gate[i]) * up[i];',
+    [['F', 'u32']],
+    'let t = i / u.F; let g = i + t * u.F; out[i] = act(gateUp[g]) * gateUp[g + u.F];',
     `${SAFE_TANH}\n${act}`,
   );
 }

@@ -29,6 +29,11 @@ export interface SubgroupTile {
   bk: number;
   /** grouped workgroup order: this many tile rows share B in L2 (0: row-major order) */
   swizzle: number;
+  /**
+   * K steps whose loads are in flight at once (register sets; default 1). Few rows (decode) do
+   * little work per step, so one step of loads in flight leaves the memory latency exposed.
+   */
+  depth?: number;
 }
 
 /** Fastest at 4096³ on an H100 of the shapes bench/gemm.ts tries (176 TFLOP/s, 2026-11-23). */
@@ -38,13 +43,19 @@ export const SUBGROUP_DEFAULT: SubgroupTile = { wm: 4, wn: 2, tm: 2, tn: 4, bk: 
 export interface RowsTile {
   rows: number;
   tile: SubgroupTile;
+  /** split K until the grid has this many workgroups (default: the backend's split policy) */
+  minGroups?: number;
 }
 
-/** Tiles of few rows: each covers every row of a batched-decode step in one tile row. */
+/**
+ * Tiles of few rows: each covers every row of a batched-decode step in one tile row. 64 rows:
+ * 64×64 tiles of 8 subgroups, K steps of 64, split to 4 workgroups an SM: a decode step's
+ * linears 16.7 → 14.4 ms against 64×128 tiles split to 2 (bench/RESULTS.md, H100).
+ */
 export const SMALL_TILES_DEFAULT: RowsTile[] = [
   { rows: 16, tile: { wm: 1, wn: 8, tm: 1, tn: 1, bk: 32, swizzle: 0 } },
   { rows: 32, tile: { wm: 1, wn: 8, tm: 2, tn: 1, bk: 32, swizzle: 0 } },
-  { rows: 64, tile: { wm: 2, wn: 4, tm: 2, tn: 2, bk: 32, swizzle: 0 } },
+  { rows: 64, tile: { wm: 4, wn: 2, tm: 1, tn: 2, bk: 64, swizzle: 0 }, minGroups: 528 },
 ];
 
 /** The tile for M rows: the first small tile that holds them, else `general`. */
@@ -52,8 +63,8 @@ export function tileForRows(
   small: readonly RowsTile[],
   general: SubgroupTile,
   M: number,
-): SubgroupTile {
-  return small.find((t) => M <= t.rows)?.tile ?? general;
+): { tile: SubgroupTile; minGroups?: number } {
+  return small.find((t) => M <= t.rows) ?? { tile: general };
 }
 
 /** When to split K: until the grid has `minGroups` workgroups, each with `minSteps` K steps at least. */
@@ -170,19 +181,24 @@ export function subgroupMatmulKernel(s: SubgroupTile, o: SubgroupOptions): Kerne
   ];
   if (bias) buffers.push(weightDecl('bias', bias));
 
+  const depth = s.depth ?? 1;
   let pre = '';
-  let load = '';
-  let store = '';
-  // staging: thread lid moves 16-byte chunks lid, lid + threads, ... of each operand's tile
+  const load: string[] = Array.from({ length: depth }, () => '');
+  const store: string[] = Array.from({ length: depth }, () => '');
+  // staging: thread lid moves 16-byte chunks lid, lid + threads, ... of each operand's tile,
+  // through register set r (steps r, r + depth, ...)
   const staging = (X: string, first: string, chunks: number, stageSize: number): void => {
     const x = X.toLowerCase();
     for (let p = 0; p < Math.ceil(chunks / threads); p++) {
       const guard = (p + 1) * threads > chunks ? `if (r${x}${p} < ${chunks}u) ` : '';
       pre += `  let r${x}${p} = lid + ${p * threads}u; let ${x}Row${p} = ${first} + r${x}${p} / ${chunksPerRow}u; let ${x}Col${p} = (r${x}${p} % ${chunksPerRow}u) * 8u;
-  let ${x}Slot${p} = (r${x}${p} / ${chunksPerRow}u) * ${stride}u + r${x}${p} % ${chunksPerRow}u;
-  var v${x}${p} = vec4u(0u);\n`;
-      load += `    ${guard}{ v${x}${p} = load${X}(${x}Row${p}, k0 + ${x}Col${p}); }\n`;
-      store += `    ${guard}{ ${X}s[stage * ${stageSize}u + ${x}Slot${p}] = v${x}${p}; }\n`;
+  let ${x}Slot${p} = (r${x}${p} / ${chunksPerRow}u) * ${stride}u + r${x}${p} % ${chunksPerRow}u;\n`;
+      for (let r = 0; r < depth; r++) {
+        pre += `  var v${x}${p}_${r} = vec4u(0u);\n`;
+        load[r] += `    ${guard}{ v${x}${p}_${r} = load${X}(${x}Row${p}, k0 + ${x}Col${p}); }\n`;
+        store[r] +=
+          `    ${guard}{ ${X}s[stage * ${stageSize}u + ${x}Slot${p}] = v${x}${p}_${r}; }\n`;
+      }
     }
   };
   staging('A', 'm0', aChunks, aStage);
@@ -218,11 +234,13 @@ export function subgroupMatmulKernel(s: SubgroupTile, o: SubgroupOptions): Kerne
 
   const loaders = `${loader('A', o.aligned, 'row >= u.M', kCheck, o.K)}
 ${loader('B', o.aligned, nCheck, kCheck, o.K)}`;
-  const output = !bias
-    ? `  if (m0 + ${bm}u <= u.rows && n0 + ${bn}u <= ${N}) {
+  // a matrix store needs a stride of 16 at least: narrower outputs always go through Cs
+  const output =
+    !bias && o.N >= 16
+      ? `  if (m0 + ${bm}u <= u.rows && n0 + ${bn}u <= ${N}) {
 ${direct}  } else {
 ${epilogue}  }`
-    : epilogue;
+      : epilogue;
 
   const order =
     s.swizzle > 0
@@ -233,6 +251,31 @@ ${epilogue}  }`
   let tileN = (tile % width) / rows;`
       : `  let tileM = tile / tilesN;
   let tileN = tile % tilesN;`;
+
+  // Step j's loads go to register set j % depth, issued depth steps ahead; the loop is unrolled
+  // by depth so every set is named statically.
+  const S = stepsPerSplit;
+  let prologue = '';
+  for (let r = 0; r < Math.min(depth, S); r++)
+    prologue += `  { let k0 = kFirst + ${r * s.bk}u;\n${load[r]}  }\n`;
+  prologue += `  { let stage = 0u;\n${store[0]}  }\n`;
+  let body = '';
+  for (let r = 0; r < depth; r++) {
+    const guard = S % depth === 0 || r === 0 ? '' : `if (step0 + ${r}u < ${S}u) `;
+    body += `    ${guard}{
+    let step = step0 + ${r}u;
+    let cur = step & 1u;
+    let aBase = cur * ${aStage}u + wmi * ${s.tm * 16 * stride}u;
+    let bBase = cur * ${bStage}u + wni * ${s.tn * 16 * stride}u;
+    if (step + ${depth}u < ${S}u) {
+      let k0 = kFirst + (step + ${depth}u) * ${s.bk}u;
+${load[r]}    }
+${compute}    if (step + 1u < ${S}u) {
+      let stage = 1u - cur;
+${store[(r + 1) % depth]}    }
+    workgroupBarrier();
+    }\n`;
+  }
 
   return wgslModule({
     enables: ['f16', 'chromium_experimental_subgroup_matrix'],
@@ -273,21 +316,9 @@ ${order}
   let wni = sg % ${s.wn}u;
 ${pre}${accDecl}
   let kFirst = split * ${stepsPerSplit * s.bk}u;
-  { let k0 = kFirst; let stage = 0u;
-${load}${store}  }
-  workgroupBarrier();
-  for (var step = 0u; step < ${stepsPerSplit}u; step++) {
-    let cur = step & 1u;
-    if (step + 1u < ${stepsPerSplit}u) {
-      let k0 = kFirst + (step + 1u) * ${s.bk}u;
-${load}    }
-    let aBase = cur * ${aStage}u + wmi * ${s.tm * 16 * stride}u;
-    let bBase = cur * ${bStage}u + wni * ${s.tn * 16 * stride}u;
-${compute}    if (step + 1u < ${stepsPerSplit}u) {
-      let stage = 1u - cur;
-${store}    }
-    workgroupBarrier();
-  }
+${prologue}  workgroupBarrier();
+  for (var step0 = 0u; step0 < ${stepsPerSplit}u; step0 += ${depth}u) {
+${body}  }
 ${output}
 }`,
   });

@@ -14,10 +14,10 @@ import type { Tensor } from '../src/backend/backend.js';
 import { createWebGpuBackend } from '../src/backend/webgpu/index.js';
 import {
   type RowsTile,
-  SMALL_TILES_DEFAULT,
   SPLIT_DEFAULT,
   type SplitPolicy,
   type SubgroupTile,
+  TILES_BY_ROWS,
 } from '../src/backend/webgpu/kernels/matmulSubgroup.js';
 import {
   SKINNY_DEFAULT,
@@ -94,7 +94,7 @@ const BIG_TILES: Choice[] = [
 ];
 const STANDARD: Choice[] = [
   {
-    label: `before: skinny ≤ ${SKINNY_MAX_ROWS}, else 128x128`,
+    label: `before: skinny ≤ ${SKINNY_MAX_ROWS}, else the general tile`,
     skinny: SKINNY_DEFAULT,
     small: [],
     split: NO_SPLIT,
@@ -102,28 +102,28 @@ const STANDARD: Choice[] = [
   {
     label: `default: skinny ≤ ${SKINNY_MAX_ROWS}, small tiles, else 128x128 + split-K`,
     skinny: SKINNY_DEFAULT,
-    small: SMALL_TILES_DEFAULT,
+    small: TILES_BY_ROWS,
     split: SPLIT_DEFAULT,
   },
   {
     label: 'small tiles + split-K, no skinny',
     skinny: null,
-    small: SMALL_TILES_DEFAULT,
+    small: TILES_BY_ROWS,
     split: SPLIT_DEFAULT,
   },
   {
     label: 'same, split to 528 groups',
     skinny: null,
-    small: SMALL_TILES_DEFAULT,
+    small: TILES_BY_ROWS,
     split: { ...SPLIT_DEFAULT, minGroups: 528 },
   },
   {
     label: 'same, split to 132 groups',
     skinny: null,
-    small: SMALL_TILES_DEFAULT,
+    small: TILES_BY_ROWS,
     split: { ...SPLIT_DEFAULT, minGroups: 132 },
   },
-  { label: '128x128 wm4wn2tm2tn4 + split', skinny: null, small: [], split: SPLIT_DEFAULT },
+  { label: 'the general tile + split', skinny: null, small: [], split: SPLIT_DEFAULT },
   tileChoice(128, { wm: 2, wn: 4, tm: 4, tn: 2, bk: 32, swizzle: 0 }),
   tileChoice(112, { wm: 7, wn: 1, tm: 1, tn: 8, bk: 32, swizzle: 0 }),
   tileChoice(64, { wm: 1, wn: 8, tm: 4, tn: 1, bk: 32, swizzle: 0 }),
@@ -188,7 +188,7 @@ for (const T of rowsList) {
   };
   for (const c of CHOICES) {
     gpu.skinnyTile = c.skinny;
-    gpu.smallTiles = c.small;
+    gpu.tilesByRows = c.small;
     gpu.splitPolicy = c.split;
     try {
       let err = 0;

@@ -14,7 +14,7 @@ import {
   prefillSteps,
   splitBatches,
 } from './batches.js';
-import { forwardStep, type LoadedModel, type StepOutput } from './forward.js';
+import { forwardStep, type LoadedModel, type StepOutput, type StepRows } from './forward.js';
 import { fuseProjections } from './fuse.js';
 import { KvCache } from './kv-cache.js';
 import { checkSampling, sampleToken } from './sampling.js';
@@ -29,6 +29,15 @@ export interface WeightSource {
 export interface EngineOptions {
   /** most token rows in one forward step (prefill is cut into steps); default from memory */
   maxRowsPerStep?: number;
+}
+
+/** A decode step enqueued on the backend whose next tokens are still being read. */
+interface PendingStep {
+  /** the batch sequences of its rows */
+  seqs: number[];
+  /** greedy next tokens on the device (null when sampled on the host) */
+  next: Tensor | null;
+  values: Promise<ArrayLike<number>>;
 }
 
 /** Ablation of one call, resolved: the compiled plans and each prompt's plan (null: plan 0). */
@@ -125,26 +134,60 @@ export class Engine {
         for (const [r, s] of seqs.entries()) if (accept(s, ids[r])) active.add(s);
       });
 
-      while (active.size > 0) {
-        const seqs = [...active].sort((a, b) => a - b);
-        const step = {
-          ids: Int32Array.from(seqs, (s) => tokens[batch[s]].at(-1) as number),
+      /**
+       * Enqueues a decode step over `seqs`. Fed null, it feeds each sequence's last token from the
+       * host; fed a tensor, the previous step's next tokens still on the device (one position
+       * further than the host knows).
+       */
+      const decode = (seqs: number[], fed: Tensor | null): PendingStep => {
+        const ahead = fed ? 1 : 0;
+        const step: StepRows = {
+          ids: fed ?? Int32Array.from(seqs, (s) => tokens[batch[s]].at(-1) as number),
           seq: Int32Array.from(seqs),
-          pos: Int32Array.from(seqs, (s) => lengths[s] + tokens[batch[s]].length - 1),
+          pos: Int32Array.from(seqs, (s) => lengths[s] + tokens[batch[s]].length - 1 + ahead),
           rowPlan: this.rowPlan(
             abl,
             seqs.map((s) => batch[s]),
           ),
-          logitRows: 'all' as const,
+          logitRows: 'all',
           captureRows: null,
         };
         const out = forwardStep(this.model, cache, step, abl.ablation);
-        try {
-          const ids = await choose(out, seqs, batch);
-          for (const [r, s] of seqs.entries()) if (!accept(s, ids[r])) active.delete(s);
-        } finally {
-          if (out.logits) this.backend.dispose(out.logits);
+        if (sampling) {
+          const values = choose(out, seqs, batch).finally(() => {
+            if (out.logits) this.backend.dispose(out.logits);
+          });
+          return { seqs, next: null, values };
         }
+        const next = this.backend.argmax(out.logits as Tensor);
+        this.backend.dispose(out.logits as Tensor);
+        return { seqs, next, values: this.backend.read(next) };
+      };
+      const sorted = (): number[] => [...active].sort((a, b) => a - b);
+
+      let step = active.size > 0 ? decode(sorted(), null) : null;
+      while (step) {
+        const { seqs } = step;
+        // While its tokens are read back, the step's greedy tokens already feed the next step on
+        // the device, so the GPU does not wait for the host; that needs every row to take
+        // another token as far as the host knows (else the host waits, and rows drop out). A
+        // sequence that ends at this step then costs one wasted row in the next.
+        const onward =
+          step.next !== null &&
+          seqs.every((s) => active.has(s) && tokens[batch[s]].length + 1 < maxNew);
+        const following = onward ? decode(seqs, step.next) : null;
+        let ids: ArrayLike<number>;
+        try {
+          ids = await step.values;
+        } catch (e) {
+          following?.values.catch(() => {}); // the first failure is the one to report
+          throw e;
+        } finally {
+          if (step.next) this.backend.dispose(step.next);
+        }
+        for (const [r, s] of seqs.entries())
+          if (active.has(s) && !accept(s, ids[r])) active.delete(s);
+        step = following ?? (active.size > 0 ? decode(sorted(), null) : null);
       }
     });
     return { tokens, finish, tokensSaved };

@@ -18,7 +18,8 @@ export interface LoadedModel {
 
 /** T token rows; row t is token ids[t] of batch sequence seq[t] at position pos[t]. */
 export interface StepRows {
-  ids: Int32Array;
+  /** host token ids, or i32[T] already on the backend (the previous step's greedy tokens) */
+  ids: Int32Array | Tensor;
   seq: Int32Array;
   pos: Int32Array;
   /** plan of each row when several ablation plans share the batch; null: plan 0 */
@@ -43,7 +44,7 @@ export function forwardStep(
   ablation: RuntimeAblation | null,
 ): StepOutput {
   const { backend: b, spec, weights } = model;
-  if (rows.ids.length === 0) throw new Error('forwardStep: a step needs at least one token row');
+  if (rows.seq.length === 0) throw new Error('forwardStep: a step needs at least one token row');
   const eps = spec.rmsNormEps;
   const offset = spec.normWeightOffset;
   const inputs: Tensor[] = [];
@@ -72,7 +73,8 @@ export function forwardStep(
     return n;
   };
 
-  const x = b.embed(weights.embedding, upload(rows.ids), spec.embeddingScale);
+  const ids = rows.ids instanceof Int32Array ? upload(rows.ids) : rows.ids;
+  const x = b.embed(weights.embedding, ids, spec.embeddingScale);
   ablate(x, ablation?.embedding);
   capture(x);
   /** A writer's output (attention or MLP): edited, sandwich-normed if the spec asks, added to x. */

@@ -42,7 +42,6 @@ import {
 } from './kernels/matmul.js';
 import {
   type RowsTile,
-  SMALL_TILES_DEFAULT,
   SPLIT_DEFAULT,
   type SplitPolicy,
   SUBGROUP_DEFAULT,
@@ -52,6 +51,7 @@ import {
   splitReduceKernel,
   subgroupMatmulKernel,
   subgroupTileSize,
+  TILES_BY_ROWS,
   tileForRows,
 } from './kernels/matmulSubgroup.js';
 import { rmsNormKernel, rowNormsKernel, rowThreads } from './kernels/norm.js';
@@ -112,7 +112,7 @@ export class WebGpuBackend implements Backend {
   /** tile shapes of the matrix kernels (benchmarks may override before the first linear) */
   subgroupTile: SubgroupTile = SUBGROUP_DEFAULT;
   /** subgroup tiles for few rows (batched decode), and when to split K */
-  smallTiles: RowsTile[] = SMALL_TILES_DEFAULT;
+  tilesByRows: RowsTile[] = TILES_BY_ROWS;
   splitPolicy: SplitPolicy = SPLIT_DEFAULT;
   tiledShape: TiledShape = TILED_DEFAULT;
   /** tile of the batched-decode kernel (null: the general matrix kernel for every T > 8) */
@@ -136,7 +136,7 @@ export class WebGpuBackend implements Backend {
     const t = tiledTile(this.tiledShape);
     const matrix =
       this.linearKernel === 'subgroup-matrix'
-        ? `subgroup-matrix 16x16x16 f16->f32, ${s.bm}x${s.bn} tiles, split K below ${this.splitPolicy.minGroups} workgroups`
+        ? `subgroup-matrix 16x16x16 f16->f32, ${s.bm}x${s.bn} tiles above ${this.tilesByRows.at(-1)?.rows ?? 0} rows, split K below ${this.splitPolicy.minGroups} workgroups`
         : `tiled f32 ${t.bm}x${t.bn}`;
     this.description = [
       `${ctx.adapterName} (WebGPU/Dawn${ctx.software ? ', software' : ''})`,
@@ -828,7 +828,7 @@ export class WebGpuBackend implements Backend {
     N: number,
     K: number,
   ): void {
-    const { tile: s, minGroups } = tileForRows(this.smallTiles, this.subgroupTile, M);
+    const { tile: s, minGroups } = tileForRows(this.tilesByRows, this.subgroupTile, M);
     const { bm, bn, sharedBytes } = subgroupTileSize(s);
     const limit = this.ctx.limits.maxComputeWorkgroupStorageSize;
     if (sharedBytes > limit) {

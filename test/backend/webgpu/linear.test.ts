@@ -10,9 +10,10 @@ import { describe, test } from 'node:test';
 import type { Tensor } from '../../../src/backend/backend.js';
 import type { WebGpuBackend } from '../../../src/backend/webgpu/index.js';
 import {
-  SMALL_TILES_DEFAULT,
   SPLIT_DEFAULT,
+  SUBGROUP_DEFAULT,
   splitK,
+  TILES_BY_ROWS,
 } from '../../../src/backend/webgpu/kernels/matmulSubgroup.js';
 import { SKINNY_DEFAULT, type SkinnyTile } from '../../../src/backend/webgpu/kernels/skinny.js';
 import { F32_TOL, hostF16, openGpuCases, parity, random } from './harness.js';
@@ -161,13 +162,14 @@ describe('webgpu linear vs cpu', { skip: setup.skip }, () => {
               [100, 130, 1037],
               [128, 64, 512],
               [130, 40, 600],
+              [1030, 300, 200],
             ],
             matrixTol,
             'split-K',
           ),
         );
         const used = gpu.kernelsUsed();
-        for (const { tile } of SMALL_TILES_DEFAULT)
+        for (const { tile } of [...TILES_BY_ROWS, { tile: SUBGROUP_DEFAULT }])
           assert.ok(
             used.some((k) => k.startsWith('subgroup:') && k.endsWith(JSON.stringify(tile))),
             `small tile ${JSON.stringify(tile)} used`,

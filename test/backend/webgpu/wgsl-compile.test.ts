@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { create, globals } from 'webgpu';
 import {
-  SMALL_TILES_DEFAULT,
   SPLIT_DEFAULT,
   SUBGROUP_DEFAULT,
   type SubgroupTile,
   splitK,
   subgroupMatmulKernel,
   subgroupTileSize,
+  TILES_BY_ROWS,
 } from '../../../src/backend/webgpu/kernels/matmulSubgroup.js';
 import {
   SKINNY_DEFAULT,
@@ -59,7 +59,7 @@ test('subgroup-matrix GEMM kernels compile for every tile and shape', {
 }, async () => {
   const tiles: SubgroupTile[] = [
     SUBGROUP_DEFAULT,
-    ...SMALL_TILES_DEFAULT.map((t) => t.tile),
+    ...TILES_BY_ROWS.map((t) => t.tile),
     { ...SUBGROUP_DEFAULT, depth: 3 },
   ];
   for (const tile of tiles) {

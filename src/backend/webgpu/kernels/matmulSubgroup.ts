@@ -36,10 +36,23 @@ export interface SubgroupTile {
   depth?: number;
 }
 
-/** Fastest at 4096³ on an H100 of the shapes bench/gemm.ts tries (176 TFLOP/s, 2026-11-23). */
-export const SUBGROUP_DEFAULT: SubgroupTile = { wm: 4, wn: 2, tm: 2, tn: 4, bk: 32, swizzle: 8 };
+/**
+ * The tile for more than 1024 rows (prefill, the GEMM benchmark): fastest at 4096³ on an H100
+ * of the shapes bench/gemm.ts tries, 196.8 TFLOP/s against 173.0 for the 128×128 tile that
+ * TILES_BY_ROWS keeps up to 1024 rows, where it is ahead (at 500 rows a step's linears took 47.5
+ * against 50.5 ms). Three K steps of loads in flight.
+ */
+export const SUBGROUP_DEFAULT: SubgroupTile = {
+  wm: 2,
+  wn: 4,
+  tm: 4,
+  tn: 4,
+  bk: 16,
+  swizzle: 8,
+  depth: 3,
+};
 
-/** A tile for at most `rows` rows of A (batched decode); above the last, the general tile. */
+/** A tile for at most `rows` rows of A; above the last, SUBGROUP_DEFAULT. */
 export interface RowsTile {
   rows: number;
   tile: SubgroupTile;
@@ -48,14 +61,16 @@ export interface RowsTile {
 }
 
 /**
- * Tiles of few rows: each covers every row of a batched-decode step in one tile row. 64 rows:
+ * Tiles by rows. Few rows (batched decode): each tile covers every row in one tile row. 64 rows:
  * 64×64 tiles of 8 subgroups, K steps of 64, split to 4 workgroups an SM: a decode step's
- * linears 16.7 → 14.4 ms against 64×128 tiles split to 2 (bench/RESULTS.md, H100).
+ * linears 16.7 → 14.4 ms against 64×128 tiles split to 2 (bench/RESULTS.md, H100). Up to 1024
+ * rows (trials' decode steps), 128×128.
  */
-export const SMALL_TILES_DEFAULT: RowsTile[] = [
+export const TILES_BY_ROWS: RowsTile[] = [
   { rows: 16, tile: { wm: 1, wn: 8, tm: 1, tn: 1, bk: 32, swizzle: 0 } },
   { rows: 32, tile: { wm: 1, wn: 8, tm: 2, tn: 1, bk: 32, swizzle: 0 } },
   { rows: 64, tile: { wm: 4, wn: 2, tm: 1, tn: 2, bk: 64, swizzle: 0 }, minGroups: 528 },
+  { rows: 1024, tile: { wm: 4, wn: 2, tm: 2, tn: 4, bk: 32, swizzle: 8 } },
 ];
 
 /** The tile for M rows: the first small tile that holds them, else `general`. */

@@ -2,8 +2,8 @@
 // tensors into one (q|k|v and gate|up weights become one matrix each, so one linear reads the
 // input once) and a linear's output columns back into one tensor per part.
 
-import { FLAT_GROUP, GRID_ARGS, type Kernel, wgslModule } from '../wgsl.js';
-import { ELEMENTWISE_GROUP } from './elementwise.js';
+import type { Kernel } from '../wgsl.js';
+import { elementwise } from './elementwise.js';
 
 /** `if (e < end0) {…} else if (e < end1) {…} …`: which of the parts element e falls in */
 function byPart(parts: number, body: (p: number, start: string) => string): string {
@@ -43,18 +43,7 @@ export function concatKernel(parts: number, elementBytes: 2 | 4): Kernel {
   ${byPart(parts, (p, s) => `let k = e - ${s}; h = (x${p}[k >> 1u] >> ((k & 1u) * 16u)) & 0xffffu;`)}
   return h;
 }`;
-  return wgslModule({
-    buffers,
-    params: [['n', 'u32'], ...ends(parts)],
-    body: `${half}
-@compute @workgroup_size(${ELEMENTWISE_GROUP})
-fn main(${GRID_ARGS}) {
-  ${FLAT_GROUP}
-  let i = group * ${ELEMENTWISE_GROUP}u + lid;
-  if (i >= u.n) { return; }
-  ${word}
-}`,
-  });
+  return elementwise(buffers, ends(parts), word, half);
 }
 
 /**
@@ -65,18 +54,14 @@ export function splitColumnsKernel(parts: number): Kernel {
   const buffers: Kernel['buffers'] = [{ name: 'x', access: 'read', type: 'array<f32>' }];
   for (let p = 0; p < parts; p++)
     buffers.push({ name: `out${p}`, access: 'read_write', type: 'array<f32>' });
-  return wgslModule({
+  const copy = byPart(
+    parts,
+    (p, s) =>
+      `let w = ${p === 0 ? 'u.end0' : `u.end${p} - ${s}`}; out${p}[t * w + e - ${s}] = x[i];`,
+  );
+  return elementwise(
     buffers,
-    params: [['n', 'u32'], ['W', 'u32'], ...ends(parts)],
-    body: `
-@compute @workgroup_size(${ELEMENTWISE_GROUP})
-fn main(${GRID_ARGS}) {
-  ${FLAT_GROUP}
-  let i = group * ${ELEMENTWISE_GROUP}u + lid;
-  if (i >= u.n) { return; }
-  let t = i / u.W;
-  let e = i - t * u.W;
-  ${byPart(parts, (p, s) => `let w = ${p === 0 ? 'u.end0' : `u.end${p} - ${s}`}; out${p}[t * w + e - ${s}] = x[i];`)}
-}`,
-  });
+    [['W', 'u32'], ...ends(parts)],
+    `let t = i / u.W;\n  let e = i - t * u.W;\n  ${copy}`,
+  );
 }

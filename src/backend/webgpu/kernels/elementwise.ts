@@ -6,7 +6,8 @@ import { FLAT_GROUP, GRID_ARGS, type Kernel, SAFE_TANH, wgslModule } from '../wg
 
 export const ELEMENTWISE_GROUP = 256;
 
-function elementwise(
+/** A kernel of one thread per element i < u.n running `statement` (params: n, then `params`). */
+export function elementwise(
   buffers: Kernel['buffers'],
   params: Kernel['params'],
   statement: string,

@@ -353,14 +353,39 @@ export class WebGpuBackend implements Backend {
     const R = gx.size / W;
     const threads = rowThreads(W);
     const out = this.allocate(gx.shape, 'f32');
+    // a whole-row norm feeds a linear (per-head q/k norms do not)
+    const half = W === gx.shape[gx.shape.length - 1] ? this.halfCopyFor(R, W) : null;
+    const buffers: Record<string, GPUBuffer> = { x: gx.buffer, w: gw.buffer, out: out.buffer };
+    if (half) buffers.half = half.buffer;
     this.run(
-      `rmsNorm:${gw.dtype}:${threads}`,
-      () => rmsNormKernel(gw.dtype as WeightType, threads),
-      { x: gx.buffer, w: gw.buffer, out: out.buffer },
+      `rmsNorm:${gw.dtype}:${threads}:${half !== null}`,
+      () => rmsNormKernel(gw.dtype as WeightType, threads, half !== null),
+      buffers,
       { R, W, eps, offset },
       grid(R),
     );
+    if (half) this.keepPacked(out, half);
     return out;
+  }
+
+  /**
+   * A buffer for the packed f16 copy of a [rows, width] output whose producer can write it
+   * (saving the packing pass), where the linear reading it will use one: the subgroup-matrix
+   * kernel, not GEMV nor the skinny kernel (it converts as it stages). Null otherwise.
+   */
+  private halfCopyFor(rows: number, width: number): GpuTensor | null {
+    const wanted =
+      this.linearKernel === 'subgroup-matrix' &&
+      width % 2 === 0 &&
+      rows > GEMV_MAX_ROWS &&
+      !(this.skinnyTile && skinnyApplies(rows, 16, width));
+    return wanted ? this.allocate([rows * width], 'f16', false) : null;
+  }
+
+  /** Makes `half` the packed input that linears of `source` read (see packedInput). */
+  private keepPacked(source: GpuTensor, half: GpuTensor): void {
+    this.dropPacked();
+    this.packed = { source, half };
   }
 
   linear(x: Tensor, w: Tensor, bias?: Tensor): Tensor {
@@ -519,18 +544,23 @@ export class WebGpuBackend implements Backend {
 
   gatedActivation(gateUp: Tensor, activation: 'silu' | 'gelu_tanh'): Tensor {
     const g = this.f32(gateUp, 'gatedActivation gateUp');
-    const [T, F2] = [g.size / g.shape[g.shape.length - 1], g.shape[g.shape.length - 1]];
+    const F2 = g.shape[g.shape.length - 1];
     if (g.shape.length !== 2 || F2 % 2 !== 0)
       throw new Error(`gatedActivation: gateUp [${g.shape}] must be [T, 2F]`);
-    const F = F2 / 2;
+    const [T, F] = [g.shape[0], F2 / 2];
     const out = this.allocate([T, F], 'f32');
+    const half = this.halfCopyFor(T, F);
+    const buffers: Record<string, GPUBuffer> = { gateUp: g.buffer, out: out.buffer };
+    if (half) buffers.half = half.buffer;
+    const n = half ? (T * F) / 2 : T * F;
     this.run(
-      `gated:${activation}`,
-      () => gatedActivationKernel(activation),
-      { gateUp: g.buffer, out: out.buffer },
-      { n: T * F, F },
-      grid(Math.ceil((T * F) / ELEMENTWISE_GROUP)),
+      `gated:${activation}:${half !== null}`,
+      () => gatedActivationKernel(activation, half !== null),
+      buffers,
+      { n, F },
+      grid(Math.ceil(n / ELEMENTWISE_GROUP)),
     );
+    if (half) this.keepPacked(out, half);
     return out;
   }
 
@@ -883,7 +913,6 @@ export class WebGpuBackend implements Backend {
   /** `a` (f32, `count` elements) as packed f16, converted once while `a` is unchanged. */
   private packedInput(a: GpuTensor, count: number): GpuTensor {
     if (this.packed?.source === a) return this.packed.half;
-    this.dropPacked();
     const half = this.allocate([count], 'f16', false);
     const words = Math.ceil(count / 2);
     this.run(
@@ -893,7 +922,7 @@ export class WebGpuBackend implements Backend {
       { n: words, count },
       grid(Math.ceil(words / ELEMENTWISE_GROUP)),
     );
-    this.packed = { source: a, half };
+    this.keepPacked(a, half);
     return half;
   }
 

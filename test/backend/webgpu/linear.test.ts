@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Tensor } from '../../../src/backend/backend.js';
+import type { Backend, Tensor } from '../../../src/backend/backend.js';
 import type { WebGpuBackend } from '../../../src/backend/webgpu/index.js';
 import {
   SPLIT_DEFAULT,
@@ -209,6 +209,42 @@ describe('webgpu linear vs cpu', { skip: setup.skip }, () => {
         );
         assert.equal(dispatches[1], dispatches[0] - 1, `packing dispatches: ${dispatches}`);
         assert.equal(dispatches[2], dispatches[0], 'the changed input is packed again');
+      });
+
+      test('subgroup matrix: RMSNorm and the gated activation write the f16 copy their linear reads', {
+        skip: gpu.linearKernel !== 'subgroup-matrix' && 'no subgroup matrices',
+      }, async () => {
+        const [T, N, K] = [100, 96, 256];
+        const x = random(T * K, -2, 2);
+        const gateUp = random(T * 2 * K, -3, 3);
+        const norm = random(K, 0.5, 1.5);
+        const w = hostF16([N, K]);
+        const linearDispatches: number[] = [];
+        const through = (b: Backend, input: Tensor): Tensor => {
+          const before = gpu.stats.dispatches;
+          const y = b.linear(input, b.weight('w', w));
+          if (b === gpu) linearDispatches.push(gpu.stats.dispatches - before);
+          return y;
+        };
+        await parity(
+          gpu,
+          (b) => through(b, b.rmsNorm(b.tensor(x, [T, K]), b.tensor(norm, [K]), 1e-5, 0)),
+          matrixTol,
+          'rmsNorm → linear',
+        );
+        await parity(
+          gpu,
+          (b) => through(b, b.gatedActivation(b.tensor(gateUp, [T, 2 * K]), 'silu')),
+          matrixTol,
+          'gatedActivation → linear',
+        );
+        // the linear of a plain input packs it first: one dispatch more
+        await parity(gpu, (b) => through(b, b.tensor(x, [T, K])), matrixTol, 'plain input');
+        assert.deepEqual(
+          linearDispatches.map((d) => d - linearDispatches[2]),
+          [-1, -1, 0],
+          `dispatches of the linear: ${linearDispatches}`,
+        );
       });
 
       // batched decode: one workgroup per column block (odd N: the last block shifted back),

@@ -48,20 +48,29 @@ export function addKernel(): Kernel {
   );
 }
 
-/** gateUp [T,2F] → out [T,F] = act(gate) ⊙ up (gate in the first F columns of a row); n = T·F */
-export function gatedActivationKernel(activation: 'silu' | 'gelu_tanh'): Kernel {
+/**
+ * gateUp [T,2F] → out [T,F] = act(gate) ⊙ up (gate in the first F columns of a row); n = T·F.
+ * With `half` (F even) each thread writes two outputs and their packed f16 copy (the down
+ * projection's input) and n counts pairs.
+ */
+export function gatedActivationKernel(activation: 'silu' | 'gelu_tanh', half = false): Kernel {
   const act =
     activation === 'silu'
       ? 'fn act(x: f32) -> f32 { return x / (1.0 + exp(-x)); }'
       : 'fn act(x: f32) -> f32 { return 0.5 * x * (1.0 + safeTanh(0.7978845608028654 * (x + 0.044715 * x * x * x))); }';
+  const buffers: Kernel['buffers'] = [
+    { name: 'gateUp', access: 'read', type: 'array<f32>' },
+    { name: 'out', access: 'read_write', type: 'array<f32>' },
+  ];
+  if (half) buffers.push({ name: 'half', access: 'read_write', type: 'array<u32>' });
+  const gated = `fn gated(e: u32) -> f32 { let t = e / u.F; let g = e + t * u.F; return act(gateUp[g]) * gateUp[g + u.F]; }`;
   return elementwise(
-    [
-      { name: 'gateUp', access: 'read', type: 'array<f32>' },
-      { name: 'out', access: 'read_write', type: 'array<f32>' },
-    ],
+    buffers,
     [['F', 'u32']],
-    'let t = i / u.F; let g = i + t * u.F; out[i] = act(gateUp[g]) * gateUp[g + u.F];',
-    `${SAFE_TANH}\n${act}`,
+    half
+      ? 'let v = vec2<f32>(gated(2u * i), gated(2u * i + 1u)); out[2u * i] = v.x; out[2u * i + 1u] = v.y; half[i] = pack2x16float(v);'
+      : 'out[i] = gated(i);',
+    `${SAFE_TANH}\n${act}\n${gated}`,
   );
 }
 

@@ -28,14 +28,28 @@ function sumOfSquares(load: (i: string) => string, threads: number): string {
 ${workgroupSum(threads).code}`;
 }
 
-/** x [R,W] f32, w [W] → out [R,W] = x / sqrt(mean(x²) + eps) · (w + offset) */
-export function rmsNormKernel(w: WeightType, threads: number): Kernel {
+/**
+ * x [R,W] f32, w [W] → out [R,W] = x / sqrt(mean(x²) + eps) · (w + offset); with `half` (W
+ * even) also its packed f16 copy, the input of a subgroup-matrix linear, without a packing pass.
+ */
+export function rmsNormKernel(w: WeightType, threads: number, half = false): Kernel {
+  const buffers: Kernel['buffers'] = [
+    { name: 'x', access: 'read', type: 'array<f32>' },
+    weightDecl('w', w),
+    { name: 'out', access: 'read_write', type: 'array<f32>' },
+  ];
+  if (half) buffers.push({ name: 'half', access: 'read_write', type: 'array<u32>' });
+  const norm = (j: string): string => `x[base + ${j}] * inv * (wAt(${j}) + u.offset)`;
+  const write = half
+    ? `for (var j = 2u * lid; j < u.W; j += ${2 * threads}u) {
+    let v = vec2<f32>(${norm('j')}, ${norm('j + 1u')});
+    out[base + j] = v.x;
+    out[base + j + 1u] = v.y;
+    half[(base + j) / 2u] = pack2x16float(v);
+  }`
+    : `for (var j = lid; j < u.W; j += ${threads}u) { out[base + j] = ${norm('j')}; }`;
   return wgslModule({
-    buffers: [
-      { name: 'x', access: 'read', type: 'array<f32>' },
-      weightDecl('w', w),
-      { name: 'out', access: 'read_write', type: 'array<f32>' },
-    ],
+    buffers,
     params: [
       ['R', 'u32'],
       ['W', 'u32'],
@@ -51,7 +65,7 @@ fn main(${GRID_ARGS}) {
   let base = group * u.W;
 ${sumOfSquares((j) => `x[base + ${j}]`, threads)}
   let inv = inverseSqrt(total / f32(u.W) + u.eps);
-  for (var j = lid; j < u.W; j += ${threads}u) { out[base + j] = x[base + j] * inv * (wAt(j) + u.offset); }
+  ${write}
 }`,
   });
 }

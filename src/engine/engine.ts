@@ -104,8 +104,7 @@ export class Engine {
     const maxNew = opts.maxNewTokens;
     const tokens: number[][] = prompts.map(() => []);
     const finish: GenerateResult['finish'] = prompts.map(() => 'length');
-    let tokensSaved = 0;
-    if (maxNew <= 0) return { tokens, finish, tokensSaved };
+    if (maxNew <= 0) return { tokens, finish };
 
     await this.eachBatch(prompts, maxNew, opts.batchSize, async (batch, cache) => {
       const lengths = batch.map((i) => prompts[i].length);
@@ -123,7 +122,6 @@ export class Engine {
         if (generated.length >= maxNew) return false;
         if (opts.shouldStop?.(prompt, generated)) {
           finish[prompt] = 'stopped';
-          tokensSaved += maxNew - generated.length;
           return false;
         }
         return true;
@@ -190,7 +188,7 @@ export class Engine {
         step = following ?? (active.size > 0 ? decode(sorted(), null) : null);
       }
     });
-    return { tokens, finish, tokensSaved };
+    return { tokens, finish };
   }
 
   /**

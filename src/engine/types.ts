@@ -44,8 +44,21 @@ export interface GenerateResult {
   tokens: number[][];
   /** why each prompt stopped */
   finish: ('eos' | 'length' | 'stopped')[];
-  /** decode steps skipped thanks to shouldStop (tokens not generated) */
-  tokensSaved: number;
+}
+
+/**
+ * Tokens that shouldStop spared the prompts `rows` (default all): each stopped prompt's
+ * maxNewTokens less what it generated. The one count of early exit's savings.
+ */
+export function tokensSaved(
+  result: GenerateResult,
+  maxNewTokens: number,
+  rows: readonly number[] = result.tokens.map((_, i) => i),
+): number {
+  return rows.reduce(
+    (n, r) => n + (result.finish[r] === 'stopped' ? maxNewTokens - result.tokens[r].length : 0),
+    0,
+  );
 }
 
 export interface ForwardOptions {

@@ -1,5 +1,6 @@
 // Early exit for refusal counting: a `shouldStop` predicate for Engine.generate that drops a
-// prompt from the batch once its marker verdict is settled, and counts the decode steps saved.
+// prompt from the batch once its marker verdict is settled (engine/types.ts tokensSaved counts
+// what that saved).
 //
 // Settled means: a marker matched (more text can never unmatch it), or `settleAfterTokens`
 // tokens have passed with none. The second rule is exact only when it equals maxNewTokens (the
@@ -17,7 +18,7 @@ export interface EarlyExitOptions {
   /** token ids → text (the tokenizer's decode, special tokens as the judge should see them) */
   decode: (ids: readonly number[]) => string;
   markers: RefusalMarkers;
-  /** the generate call's maxNewTokens, for counting the steps saved */
+  /** the generate call's maxNewTokens (the default of settleAfterTokens) */
   maxNewTokens: number;
   /** settle a marker-free prompt as an answer after this many tokens; default maxNewTokens */
   settleAfterTokens?: number;
@@ -27,8 +28,6 @@ export interface EarlyExit {
   shouldStop: (prompt: number, generated: readonly number[]) => boolean;
   /** settled verdict of a prompt, undefined while it is still open */
   verdict(prompt: number): EarlyVerdict | undefined;
-  /** decode steps not run because prompts stopped early */
-  tokensSaved(): number;
 }
 
 export function refusalEarlyExit(options: EarlyExitOptions): EarlyExit {
@@ -42,11 +41,8 @@ export function refusalEarlyExit(options: EarlyExitOptions): EarlyExit {
     );
   }
   const verdicts = new Map<number, EarlyVerdict>();
-  let saved = 0;
-
-  const settle = (prompt: number, verdict: EarlyVerdict, generated: number): boolean => {
+  const settle = (prompt: number, verdict: EarlyVerdict): boolean => {
     verdicts.set(prompt, verdict);
-    saved += Math.max(0, options.maxNewTokens - generated);
     return true;
   };
 
@@ -58,11 +54,10 @@ export function refusalEarlyExit(options: EarlyExitOptions): EarlyExit {
       // so it must not be settled as an answer (match() would report its '' pseudo-marker).
       const text = options.decode(generated);
       if (text.trim() === '') return false;
-      if (options.markers.match(text) !== null) return settle(prompt, 'refusal', generated.length);
-      if (generated.length >= settleAfter) return settle(prompt, 'answer', generated.length);
+      if (options.markers.match(text) !== null) return settle(prompt, 'refusal');
+      if (generated.length >= settleAfter) return settle(prompt, 'answer');
       return false;
     },
     verdict: (prompt) => verdicts.get(prompt),
-    tokensSaved: () => saved,
   };
 }

@@ -4,7 +4,7 @@
 
 import type { RuntimeAblation } from '../ablate/plan.js';
 import type { Engine } from '../engine/engine.js';
-import type { AblationChoice } from '../engine/types.js';
+import { type AblationChoice, tokensSaved } from '../engine/types.js';
 import { refusalEarlyExit } from '../judge/early-exit.js';
 import { meanKl } from '../judge/kl.js';
 import type { RefusalMarkers } from '../judge/markers.js';
@@ -110,19 +110,12 @@ export class TrialEvaluator {
         return { text, ids, refusal: markers.isRefusal(text) };
       });
       const klPerPrompt = kl.slice(p * harmless.length, (p + 1) * harmless.length);
-      // the engine counts the tokens saved over all rows; a plan's are those of its own rows
-      const tokensSaved = rows.reduce(
-        (n, r) =>
-          n +
-          (generated.finish[r] === 'stopped' ? maxResponseTokens - generated.tokens[r].length : 0),
-        0,
-      );
       return {
         refusals: responses.filter((r) => r.refusal).length,
         kl: meanKl(klPerPrompt),
         klPerPrompt,
         responses,
-        tokensSaved,
+        tokensSaved: tokensSaved(generated, maxResponseTokens, rows),
       };
     });
   }

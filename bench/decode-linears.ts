@@ -59,28 +59,14 @@ const tile = (
 ): SubgroupTile => ({ wm, wn, tm, tn, bk, swizzle, depth });
 const splitTo = (minGroups: number): SplitPolicy => ({ ...SPLIT_DEFAULT, minGroups });
 const TILE_SWEEP: Choice[] = [
-  tileChoice(64, tile(2, 4, 2, 2, 32)),
-  tileChoice(64, tile(2, 4, 2, 2, 32), splitTo(528)),
-  tileChoice(64, tile(2, 2, 2, 2, 32)),
-  tileChoice(64, tile(2, 2, 2, 2, 32), splitTo(528)),
-  tileChoice(64, tile(2, 2, 2, 2, 32), splitTo(792)),
-  tileChoice(64, tile(2, 2, 2, 2, 64), splitTo(528)),
-  tileChoice(64, tile(2, 2, 2, 2, 64), splitTo(792)),
-  tileChoice(64, tile(1, 4, 4, 1, 32), splitTo(528)),
-  tileChoice(64, tile(1, 4, 4, 1, 64), splitTo(528)),
-  tileChoice(64, tile(2, 1, 2, 2, 64), splitTo(792)),
-  tileChoice(64, tile(2, 1, 2, 2, 64), splitTo(1056)),
-  tileChoice(64, tile(4, 2, 1, 2, 64), splitTo(528)),
-  tileChoice(64, tile(2, 4, 2, 2, 32, 2)),
-  tileChoice(64, tile(2, 4, 2, 2, 32, 3)),
-  tileChoice(64, tile(2, 4, 2, 2, 32, 3), splitTo(132)),
-  tileChoice(64, tile(2, 2, 2, 2, 32, 2), splitTo(528)),
-  tileChoice(64, tile(2, 2, 2, 2, 32, 4), splitTo(264)),
-  tileChoice(64, tile(2, 2, 2, 2, 64, 2), splitTo(528)),
-  tileChoice(64, tile(1, 4, 4, 1, 32, 3), splitTo(528)),
-  tileChoice(512, tile(4, 2, 2, 4, 32, 1, 8)),
-  tileChoice(512, tile(4, 2, 2, 4, 32, 2, 8)),
-  tileChoice(512, tile(4, 2, 2, 4, 32, 2, 8), splitTo(132)),
+  ...[264, 396, 528, 792, 1056].map((g) => tileChoice(64, tile(4, 2, 1, 2, 64), splitTo(g))),
+  tileChoice(64, tile(4, 2, 1, 2, 64, 2), splitTo(528)),
+  tileChoice(64, tile(4, 2, 1, 2, 32), splitTo(528)),
+  tileChoice(64, tile(4, 2, 1, 2, 32), splitTo(792)),
+  tileChoice(64, tile(4, 2, 1, 2, 32, 2), splitTo(792)),
+  tileChoice(64, tile(4, 1, 1, 2, 64), splitTo(792)),
+  tileChoice(64, tile(4, 1, 1, 2, 64), splitTo(1056)),
+  tileChoice(64, tile(4, 4, 1, 2, 32), splitTo(396)),
 ];
 /** the general tile (more than 64 rows: trials, prefill) */
 const BIG_TILES: Choice[] = [

@@ -14,6 +14,7 @@ import {
   SUBGROUP_DEFAULT,
   type SubgroupTile,
   subgroupTileSize,
+  TILES_BY_ROWS,
 } from '../src/backend/webgpu/kernels/matmulSubgroup.js';
 import { checkLinear as check, randomFloats, randomHalves, timeOp } from './gpu-measure.js';
 import { type BenchRow, RUN_DATE, recordResults } from './results.js';
@@ -24,19 +25,21 @@ const args = process.argv.slice(2);
 const rowsOut = args.includes('--rows-out') ? args[args.indexOf('--rows-out') + 1] : null;
 const smoke = args.includes('--smoke');
 
+/** the tile up to 1024 rows */
+const MEDIUM = (TILES_BY_ROWS.at(-1) as (typeof TILES_BY_ROWS)[number]).tile;
 /** tile shapes tried with --variants (the first is the backend default) */
 const VARIANTS: SubgroupTile[] = [
   SUBGROUP_DEFAULT,
-  { wm: 2, wn: 4, tm: 4, tn: 4, bk: 16, swizzle: 8 },
-  { wm: 2, wn: 4, tm: 4, tn: 2, bk: 32, swizzle: 8 },
-  { wm: 4, wn: 2, tm: 4, tn: 4, bk: 16, swizzle: 8 },
-  { wm: 2, wn: 2, tm: 4, tn: 4, bk: 32, swizzle: 8 },
+  { ...SUBGROUP_DEFAULT, depth: 1 },
+  { ...SUBGROUP_DEFAULT, depth: 2 },
   { ...SUBGROUP_DEFAULT, swizzle: 0 },
   { ...SUBGROUP_DEFAULT, swizzle: 4 },
   { ...SUBGROUP_DEFAULT, swizzle: 16 },
-  { ...SUBGROUP_DEFAULT, depth: 2 },
-  { wm: 2, wn: 4, tm: 4, tn: 4, bk: 16, swizzle: 8, depth: 2 },
-  { wm: 2, wn: 4, tm: 4, tn: 4, bk: 16, swizzle: 8, depth: 3 },
+  MEDIUM,
+  { ...MEDIUM, depth: 2 },
+  { wm: 2, wn: 4, tm: 4, tn: 2, bk: 32, swizzle: 8 },
+  { wm: 4, wn: 2, tm: 4, tn: 4, bk: 16, swizzle: 8 },
+  { wm: 2, wn: 2, tm: 4, tn: 4, bk: 32, swizzle: 8 },
 ];
 
 function torchPeer(): Record<string, number | string> | null {

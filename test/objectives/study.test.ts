@@ -66,7 +66,6 @@ test('three objectives reach the study, the dashboard, reproduce.json and evalua
       state.catch(() => {});
     }
   });
-  child.stdout.resume();
   const code = await exitCode(child);
   assert.equal(code, 0, stderr);
   assert.match(stderr, /early exit off: objective 'keyword_rate:e' reads whole responses/);

@@ -111,7 +111,7 @@ export class WebGpuBackend implements Backend {
   private readonly poison: boolean;
   /** tile shapes of the matrix kernels (benchmarks may override before the first linear) */
   subgroupTile: SubgroupTile = SUBGROUP_DEFAULT;
-  /** subgroup tiles for few rows (batched decode), and when to split K */
+  /** subgroup tiles by row count (few rows: batched decode), and when to split K */
   tilesByRows: RowsTile[] = TILES_BY_ROWS;
   splitPolicy: SplitPolicy = SPLIT_DEFAULT;
   tiledShape: TiledShape = TILED_DEFAULT;
@@ -591,20 +591,20 @@ export class WebGpuBackend implements Backend {
           ),
         )
       : this.allocate(shape, first.dtype, false);
-    const buffers: Record<string, GPUBuffer> = { out: out.buffer };
-    const params: Record<string, number> = { n: Math.ceil(byteLength / 4) };
-    let end = 0;
-    for (const [p, g] of gs.entries()) {
-      buffers[`x${p}`] = g.buffer;
-      end += g.size;
-      params[`end${p}`] = end;
-    }
+    const n = Math.ceil(byteLength / 4);
+    const { buffers, params } = partBindings(
+      'x',
+      gs,
+      gs.map((g) => g.size),
+    );
+    buffers.out = out.buffer;
+    params.n = n;
     this.run(
       `concat:${gs.length}:${elementBytes}`,
       () => concatKernel(gs.length, elementBytes),
       buffers,
       params,
-      grid(Math.ceil(params.n / ELEMENTWISE_GROUP)),
+      grid(Math.ceil(n / ELEMENTWISE_GROUP)),
     );
     return out;
   }
@@ -618,14 +618,9 @@ export class WebGpuBackend implements Backend {
     }
     const T = g.shape[0];
     const outs = widths.map((w) => this.allocate([T, w], 'f32'));
-    const buffers: Record<string, GPUBuffer> = { x: g.buffer };
-    const params: Record<string, number> = { n: T * W, W };
-    let end = 0;
-    for (const [p, w] of widths.entries()) {
-      buffers[`out${p}`] = outs[p].buffer;
-      end += w;
-      params[`end${p}`] = end;
-    }
+    const { buffers, params } = partBindings('out', outs, widths);
+    buffers.x = g.buffer;
+    Object.assign(params, { n: T * W, W });
     this.run(
       `splitColumns:${widths.length}`,
       () => splitColumnsKernel(widths.length),
@@ -1030,4 +1025,24 @@ export class WebGpuBackend implements Backend {
   private sameSize(a: GpuTensor, b: GpuTensor, op: string): void {
     if (a.size !== b.size) throw new Error(`${op}: shapes [${a.shape}] and [${b.shape}] differ`);
   }
+}
+
+/**
+ * The part bindings of the concat kernels: `${prefix}p` → part p's buffer, and end_p, where part
+ * p ends along the joined axis (its `sizes` summed so far).
+ */
+function partBindings(
+  prefix: string,
+  parts: readonly GpuTensor[],
+  sizes: readonly number[],
+): { buffers: Record<string, GPUBuffer>; params: Record<string, number> } {
+  const buffers: Record<string, GPUBuffer> = {};
+  const params: Record<string, number> = {};
+  let end = 0;
+  for (const [p, part] of parts.entries()) {
+    buffers[`${prefix}${p}`] = part.buffer;
+    end += sizes[p];
+    params[`end${p}`] = end;
+  }
+  return { buffers, params };
 }

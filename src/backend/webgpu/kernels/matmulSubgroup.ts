@@ -73,13 +73,13 @@ export const TILES_BY_ROWS: RowsTile[] = [
   { rows: 1024, tile: { wm: 4, wn: 2, tm: 2, tn: 4, bk: 32, swizzle: 8 } },
 ];
 
-/** The tile for M rows: the first small tile that holds them, else `general`. */
+/** The tile for M rows: the first of `byRows` that holds them, else `general`. */
 export function tileForRows(
-  small: readonly RowsTile[],
+  byRows: readonly RowsTile[],
   general: SubgroupTile,
   M: number,
 ): { tile: SubgroupTile; minGroups?: number } {
-  return small.find((t) => M <= t.rows) ?? { tile: general };
+  return byRows.find((t) => M <= t.rows) ?? { tile: general };
 }
 
 /** When to split K: until the grid has `minGroups` workgroups, each with `minSteps` K steps at least. */

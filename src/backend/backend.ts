@@ -19,6 +19,19 @@ export interface HostTensor {
   bytes: Uint8Array;
 }
 
+/**
+ * A weight whose bytes are read on demand into memory the backend chooses (the WebGPU backend
+ * reads a checkpoint straight into its mapped staging buffers: no host copy of the tensor).
+ */
+export interface WeightStream {
+  shape: number[];
+  dtype: HostTensor['dtype'];
+  /** bytes as stored */
+  byteLength: number;
+  /** the stored bytes [offset, offset + dst.length) into dst */
+  readInto(offset: number, dst: Uint8Array): Promise<void>;
+}
+
 export interface AttentionOptions {
   numHeads: number; // H
   numKvHeads: number; // K
@@ -53,6 +66,8 @@ export interface Backend {
   // --- memory ---
   /** Upload a weight, converting from its stored dtype; throws naming `name` on f16 overflow. */
   weight(name: string, t: HostTensor): Tensor;
+  /** `weight` for a tensor read on demand (how models load: see WeightStream). */
+  loadWeight(name: string, t: WeightStream): Promise<Tensor>;
   tensor(data: Float32Array | Int32Array, shape: readonly number[]): Tensor;
   zeros(shape: readonly number[], dtype: DType): Tensor;
   read(t: Tensor): Promise<Float32Array | Int32Array>;

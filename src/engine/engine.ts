@@ -4,7 +4,7 @@
 // ablation.
 
 import type { RuntimeAblation } from '../ablate/plan.js';
-import type { Backend, HostTensor, Tensor } from '../backend/backend.js';
+import type { Backend, Tensor, WeightStream } from '../backend/backend.js';
 import type { EngineWeights, ModelSpec, ModelWeights } from '../model/spec.js';
 import { Rng } from '../util/random.js';
 import {
@@ -23,7 +23,7 @@ import type { AblationChoice, ForwardOptions, GenerateOptions, GenerateResult } 
 /** What Engine.load needs of an opened model (src/model/open.ts's OpenModel provides it). */
 export interface WeightSource {
   spec: ModelSpec;
-  loadWeights<T>(upload: (name: string, t: HostTensor) => T): Promise<ModelWeights<T>>;
+  loadWeights<T>(upload: (name: string, t: WeightStream) => Promise<T>): Promise<ModelWeights<T>>;
 }
 
 export interface EngineOptions {
@@ -67,13 +67,13 @@ export class Engine {
     this.maxRows = options.maxRowsPerStep ?? maxRowsPerStep(spec);
   }
 
-  /** Upload every weight of `source` through `backend.weight`, one tensor at a time. */
+  /** Upload every weight of `source` through `backend.loadWeight`. */
   static async load(
     backend: Backend,
     source: WeightSource,
     options: EngineOptions = {},
   ): Promise<Engine> {
-    const loaded = await source.loadWeights((name, t) => backend.weight(name, t));
+    const loaded = await source.loadWeights((name, t) => backend.loadWeight(name, t));
     const weights = fuseProjections(backend, loaded, true);
     // uploads finish (and weights that do not fit f16 are named) here, not at the first use
     await backend.sync();

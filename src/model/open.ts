@@ -3,7 +3,8 @@
 // backend (fused phi3 tensors split into q/k/v and gate/up on the way).
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { HostTensor } from '../backend/backend.js';
+import type { HostTensor, WeightStream } from '../backend/backend.js';
+import { rowsOf } from '../backend/weight-stream.js';
 import type { ArchitectureFamily, LayerSlot } from './architectures/family.js';
 import { LLAMA_TENSORS } from './architectures/family.js';
 import { openCheckpoint } from './checkpoint.js';
@@ -18,8 +19,11 @@ export interface OpenModel {
   spec: ModelSpec;
   /** the architecture family: its tensor names, for export */
   family: ArchitectureFamily;
-  /** Upload every weight, one tensor in host memory at a time; tied lmHead is the embedding. */
-  loadWeights<T>(upload: (name: string, t: HostTensor) => T): Promise<ModelWeights<T>>;
+  /**
+   * Upload every weight, read on demand by the uploader (two tensors in flight at a time); tied
+   * lmHead is the embedding.
+   */
+  loadWeights<T>(upload: (name: string, t: WeightStream) => Promise<T>): Promise<ModelWeights<T>>;
   /** every tensor name in the checkpoint, in file order */
   tensorNames(): string[];
   readTensor(name: string): Promise<HostTensor>;
@@ -45,16 +49,17 @@ export async function openModel(dir: string): Promise<OpenModel> {
     }
     const plan = tensorPlan(spec, family);
     checkTensors(dir, plan, located, files.size > 1);
-    const read = async (name: string): Promise<HostTensor> => {
+    const fileOf = (name: string): SafetensorsFile => {
       const at = located.get(name);
       if (!at) throw new Error(`${dir}: the checkpoint has no tensor "${name}"`);
-      return at.file.read(name);
+      return at.file;
     };
+    const read = async (name: string): Promise<HostTensor> => fileOf(name).read(name);
     return {
       dir,
       spec,
       family,
-      loadWeights: (upload) => loadWeights(spec, plan, read, upload),
+      loadWeights: (upload) => loadWeights(spec, plan, (name) => fileOf(name).stream(name), upload),
       tensorNames: () => [...located.keys()],
       readTensor: read,
       close: () => checkpoint.close(),
@@ -95,45 +100,41 @@ function checkTensors(
 async function loadWeights<T>(
   spec: ModelSpec,
   plan: PlannedTensor[],
-  read: (name: string) => Promise<HostTensor>,
-  upload: (name: string, t: HostTensor) => T,
+  stream: (name: string) => WeightStream,
+  upload: (name: string, t: WeightStream) => Promise<T>,
 ): Promise<ModelWeights<T>> {
   const model: Partial<Record<'embedding' | 'finalNorm' | 'lmHead', T>> = {};
   const layers: Partial<LayerWeights<T>>[] = Array.from({ length: spec.numLayers }, () => ({}));
-  function place(t: PlannedTensor, host: HostTensor): void {
+  async function place(t: PlannedTensor, s: WeightStream): Promise<void> {
     const dest = t.destination;
     if (dest.kind === 'model') {
-      model[dest.field] = upload(t.name, host);
+      model[dest.field] = await upload(t.name, s);
       return;
     }
     if (dest.parts.length === 1) {
-      layers[dest.layer][dest.parts[0].slot] = upload(t.name, host);
+      layers[dest.layer][dest.parts[0].slot] = await upload(t.name, s);
       return;
     }
     // a fused tensor: consecutive row blocks, named as the unfused (Llama) tensors would be
-    const rowBytes = host.bytes.byteLength / host.shape[0];
-    let row = 0;
-    for (const { slot, rows } of dest.parts) {
-      const part: HostTensor = {
-        shape: [rows, ...host.shape.slice(1)],
-        dtype: host.dtype,
-        bytes: host.bytes.slice(row * rowBytes, (row + rows) * rowBytes),
-      };
-      layers[dest.layer][slot] = upload(splitName(t.name, slot), part);
-      row += rows;
-    }
+    let first = 0;
+    const parts = dest.parts.map(({ slot, rows }) => {
+      const part = rowsOf(s, first, rows);
+      first += rows;
+      return upload(splitName(t.name, slot), part).then((w) => {
+        layers[dest.layer][slot] = w;
+      });
+    });
+    await Promise.all(parts);
   }
-  // the next tensor is read while this one uploads (host memory: two tensors at a time)
-  let next = plan.length > 0 ? read(plan[0].name) : null;
-  try {
-    for (const [i, t] of plan.entries()) {
-      const host = await (next as Promise<HostTensor>);
-      next = i + 1 < plan.length ? read(plan[i + 1].name) : null;
-      place(t, host);
-    }
-  } finally {
-    next?.catch(() => {}); // an upload failed first: its error is the one to report
+  // the next tensor is read while this one uploads
+  let previous: Promise<void> = Promise.resolve();
+  for (const t of plan) {
+    const current = place(t, stream(t.name));
+    current.catch(() => {}); // awaited below; an earlier failure is the one to report
+    await previous;
+    previous = current;
   }
+  await previous;
   return {
     embedding: model.embedding!,
     layers: layers as LayerWeights<T>[],

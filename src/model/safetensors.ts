@@ -4,7 +4,8 @@
 
 import type { FileHandle } from 'node:fs/promises';
 import { open, rename, rm } from 'node:fs/promises';
-import type { HostTensor } from '../backend/backend.js';
+import type { HostTensor, WeightStream } from '../backend/backend.js';
+import { readWhole } from '../backend/weight-stream.js';
 
 /**
  * Every dtype safetensors defines, in the order of its Rust enum. The writer sorts tensors by this
@@ -62,6 +63,8 @@ export interface SafetensorsFile {
   readonly tensors: ReadonlyMap<string, SafetensorsTensorInfo>;
   /** read one tensor; BF16, F16 and F32 only */
   read(name: string): Promise<HostTensor>;
+  /** the same, its bytes read on demand */
+  stream(name: string): WeightStream;
   close(): Promise<void>;
 }
 
@@ -69,8 +72,8 @@ export interface SafetensorsFile {
 export interface ByteSource {
   /** total size in bytes */
   size: number;
-  /** exactly `length` bytes at `position` */
-  read(position: number, length: number): Promise<Uint8Array>;
+  /** exactly dst.length bytes at `position` into dst */
+  readInto(position: number, dst: Uint8Array): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -91,7 +94,7 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
   }
   return openSafetensorsSource(path, {
     size,
-    read: (position, length) => readAt(handle, position, length),
+    readInto: (position, dst) => readAt(handle, position, dst),
     close: () => handle.close(),
   });
 }
@@ -107,7 +110,8 @@ export async function openSafetensorsSource(
       path,
       metadata,
       tensors,
-      read: (name) => readTensor(source, path, dataStart, tensors, name),
+      read: async (name) => readWhole(streamTensor(source, path, dataStart, tensors, name)),
+      stream: (name) => streamTensor(source, path, dataStart, tensors, name),
       close: () => source.close(),
     };
   } catch (e) {
@@ -128,7 +132,7 @@ async function readHeader(
   if (fileBytes < 8) {
     throw new Error(`${path}: truncated (${fileBytes} bytes, not even the 8-byte header length)`);
   }
-  const lengthBytes = await source.read(0, 8);
+  const lengthBytes = await readBytes(source, 0, 8);
   const headerLength = new DataView(lengthBytes.buffer).getBigUint64(0, true);
   if (headerLength > BigInt(MAX_HEADER_BYTES)) {
     throw new Error(
@@ -141,7 +145,7 @@ async function readHeader(
       `${path}: truncated (header says its JSON is ${n} bytes, file has ${fileBytes - 8} after the length)`,
     );
   }
-  const headerBytes = await source.read(8, n);
+  const headerBytes = await readBytes(source, 8, n);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
@@ -231,13 +235,13 @@ function parseTensorInfo(path: string, name: string, value: unknown): Safetensor
   return { dtype: dtype as SafetensorsDType, shape: shape as number[], begin, end };
 }
 
-async function readTensor(
+function streamTensor(
   source: ByteSource,
   path: string,
   dataStart: number,
   tensors: ReadonlyMap<string, SafetensorsTensorInfo>,
   name: string,
-): Promise<HostTensor> {
+): WeightStream {
   const info = tensors.get(name);
   if (!info) throw new Error(`${path}: no tensor named '${name}'`);
   const dtype = HOST_DTYPE[info.dtype];
@@ -246,26 +250,41 @@ async function readTensor(
       `${path}: tensor '${name}' has dtype ${info.dtype}; Candor reads BF16, F16 and F32 weights`,
     );
   }
-  const bytes = await source.read(dataStart + info.begin, info.end - info.begin);
-  return { shape: [...info.shape], dtype, bytes };
+  const byteLength = info.end - info.begin;
+  return {
+    shape: [...info.shape],
+    dtype,
+    byteLength,
+    readInto: async (offset, dst) => {
+      if (offset < 0 || offset + dst.length > byteLength) {
+        throw new Error(`internal: bytes [${offset}, +${dst.length}) of ${byteLength}`);
+      }
+      return source.readInto(dataStart + info.begin + offset, dst);
+    },
+  };
 }
 
-/** Read exactly `length` bytes at `position` into a fresh, aligned Uint8Array. */
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
-  // Not zero-filled (every byte is read over, or this throws). allocUnsafeSlow never takes
-  // Node's shared pool, so the ArrayBuffer is the tensor's own (aligned); a plain Uint8Array
-  // over it keeps Uint8Array semantics (slice copies; a Buffer's slice is a view).
-  const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+async function readBytes(
+  source: ByteSource,
+  position: number,
+  length: number,
+): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  await source.readInto(position, out);
+  return out;
+}
+
+/** dst ← the file's bytes from `position`, in pieces read in parallel. */
+async function readAt(handle: FileHandle, position: number, dst: Uint8Array): Promise<void> {
   // Pieces read in parallel on libuv's threads: one read of a whole tensor copies (and faults in
   // fresh pages) on one thread, about 1 GB/s; the page cache gives 5+ GB/s.
   const pieces: Promise<void>[] = [];
-  for (let start = 0; start < length; start += READ_CHUNK_BYTES) {
+  for (let start = 0; start < dst.length; start += READ_CHUNK_BYTES) {
     pieces.push(
-      readFully(handle, out, start, Math.min(READ_CHUNK_BYTES, length - start), position),
+      readFully(handle, dst, start, Math.min(READ_CHUNK_BYTES, dst.length - start), position),
     );
   }
   await Promise.all(pieces);
-  return out;
 }
 
 /** out[start, start + length) ← the file from position + start, however many reads it takes. */

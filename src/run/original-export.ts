@@ -69,14 +69,16 @@ async function httpSource(url: string, headers: Record<string, string>): Promise
   if (!Number.isSafeInteger(size)) throw new Error(`${url}: no file size in the Content-Range`);
   return {
     size,
-    read: async (position, length) => {
-      if (length === 0) return new Uint8Array(0);
-      const res = await rangeRequest(url, headers, position, length);
+    readInto: async (position, dst) => {
+      if (dst.length === 0) return;
+      const res = await rangeRequest(url, headers, position, dst.length);
       const bytes = new Uint8Array(await res.arrayBuffer());
-      if (bytes.length !== length) {
-        throw new Error(`${url}: asked for ${length} bytes at ${position}, got ${bytes.length}`);
+      if (bytes.length !== dst.length) {
+        throw new Error(
+          `${url}: asked for ${dst.length} bytes at ${position}, got ${bytes.length}`,
+        );
       }
-      return bytes;
+      dst.set(bytes);
     },
     close: async () => {},
   };

@@ -10,6 +10,7 @@ import type { AblationPlan } from '../../src/ablate/plan.js';
 import { compileAblation } from '../../src/ablate/runtime.js';
 import { hostToF32 } from '../../src/backend/cpu/dtype.js';
 import { createCpuBackend } from '../../src/backend/cpu/index.js';
+import { hostStream } from '../../src/backend/weight-stream.js';
 import { Engine } from '../../src/engine/engine.js';
 import { exportHfFolder } from '../../src/export/hf-folder.js';
 import { exportLoraAdapter } from '../../src/export/lora-adapter.js';
@@ -30,7 +31,11 @@ async function withAdapter(modelDir: string, adapterDir: string): Promise<Float3
   const merged = await mergeLoraAdapter(adapterDir, (name) => model.readTensor(name));
   const engine = await Engine.load(cpu, {
     spec: model.spec,
-    loadWeights: (upload) => model.loadWeights((name, t) => upload(name, merged.get(name) ?? t)),
+    loadWeights: (upload) =>
+      model.loadWeights((name, t) => {
+        const m = merged.get(name);
+        return upload(name, m ? hostStream(m) : t);
+      }),
   });
   const out = await engine.nextTokenLogProbs(PROMPTS);
   engine.dispose();

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { HostTensor } from '../../src/backend/backend.js';
+import { readWhole } from '../../src/backend/weight-stream.js';
 import { openModel } from '../../src/model/open.js';
 import { openSafetensors, writeSafetensors } from '../../src/model/safetensors.js';
 import type { LayerWeights } from '../../src/model/spec.js';
@@ -49,7 +50,9 @@ describe('every fixture opens and loads', () => {
         assert.equal(spec.vocabSize, golden.vocab_size);
         assert.deepEqual(spec.eosTokenIds, golden.eos_token_ids);
         assert.equal(spec.layers.length, spec.numLayers);
-        const weights = await model.loadWeights((name, t): Uploaded => ({ name, t }));
+        const weights = await model.loadWeights(
+          async (name, t): Promise<Uploaded> => ({ name, t: await readWhole(t) }),
+        );
         assert.deepEqual(weights.embedding.t.shape, [spec.vocabSize, spec.hiddenSize]);
         assert.deepEqual(weights.finalNorm.t.shape, [spec.hiddenSize]);
         if (spec.tieWordEmbeddings) assert.equal(weights.lmHead, weights.embedding);
@@ -151,7 +154,7 @@ test('phi3 fused tensors are split by rows: q, k, v and gate, up', async () => {
       hiddenSize: C,
       intermediateSize: F,
     } = model.spec;
-    const weights = await model.loadWeights((name, t) => ({ name, t }));
+    const weights = await model.loadWeights(async (name, t) => ({ name, t: await readWhole(t) }));
     const qkv = await model.readTensor('model.layers.1.self_attn.qkv_proj.weight');
     const gateUp = await model.readTensor('model.layers.1.mlp.gate_up_proj.weight');
     const rows = (t: HostTensor, from: number, to: number) =>

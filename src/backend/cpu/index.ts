@@ -10,6 +10,7 @@ import type {
   HostTensor,
   Tensor,
 } from '../backend.js';
+import { readWhole } from '../weight-stream.js';
 import { ablateForward } from './ablate.js';
 import { gatedActivationForward, softcapForward } from './activation.js';
 import { attentionForward, cacheWriteForward } from './attention.js';
@@ -45,6 +46,8 @@ export function createCpuBackend(): CpuBackend {
   };
   const out = (shape: readonly number[], dtype: DType = 'f32'): CpuTensor =>
     track(makeTensor(shape, dtype));
+  const weight = (name: string, t: HostTensor): Tensor =>
+    track(new CpuTensor(hostToF32(name, t), [...t.shape], 'f32'));
 
   return {
     name: 'cpu',
@@ -52,9 +55,8 @@ export function createCpuBackend(): CpuBackend {
     weightDType: 'f32',
     liveTensors: () => live,
 
-    weight(name: string, t: HostTensor): Tensor {
-      return track(new CpuTensor(hostToF32(name, t), [...t.shape], 'f32'));
-    },
+    weight,
+    loadWeight: async (name, t) => weight(name, await readWhole(t)),
     tensor(data: Float32Array | Int32Array, shape: readonly number[]): Tensor {
       const dtype = data instanceof Int32Array ? 'i32' : 'f32';
       return track(new CpuTensor(data.slice(), [...shape], dtype));

@@ -10,7 +10,9 @@ import type {
   DType,
   HostTensor,
   Tensor,
+  WeightStream,
 } from '../backend.js';
+import { readWhole } from '../weight-stream.js';
 import { type GpuContext, openDevice, type WebGpuOptions } from './device.js';
 import { elementCount, f16RangeError, f16Table, toF16, toF32 } from './half.js';
 import { ablateKernel } from './kernels/ablate.js';
@@ -168,22 +170,16 @@ export class WebGpuBackend implements Backend {
 
   weight(name: string, host: HostTensor): Tensor {
     this.recorder.check();
-    const n = elementCount(host.shape);
-    const stored = n * (host.dtype === 'f32' ? 4 : 2);
-    if (host.bytes.byteLength !== stored) {
-      throw new Error(
-        `weight ${name}: shape [${host.shape}] ${host.dtype} needs ${stored} bytes, got ${host.bytes.byteLength}`,
-      );
-    }
-    // vectors (norms, biases) stay f32: tiny, and exact for any stored dtype
-    const dtype: WeightType = host.shape.length >= 2 ? (this.weightDType as WeightType) : 'f32';
+    const { dtype, n } = this.storage(name, host.shape, host.dtype, host.bytes.byteLength);
     const byteLength = n * bytesPerElement(dtype);
-    const onGpu = dtype === 'f16' && host.dtype === 'bf16';
-    const buffer = this.weightBuffer(name, byteLength, !onGpu);
-    if (onGpu) {
-      this.convertBf16(name, host.bytes, n, buffer);
+    if (dtype === 'f16' && host.dtype === 'bf16') {
+      const buffer = this.weightBuffer(name, byteLength);
+      const raw = this.pool.forUpload(Math.ceil(n / 2) * 4);
+      this.uploader.write(raw, host.bytes);
+      this.convertBf16(name, raw, n, buffer);
       return this.addWeight(new GpuTensor([...host.shape], dtype, buffer, byteLength, false));
     }
+    const buffer = this.weightBuffer(name, byteLength, true);
     try {
       const mapped = buffer.getMappedRange();
       if (dtype === 'f16') toF16(name, host, new Uint16Array(mapped, 0, n));
@@ -195,6 +191,47 @@ export class WebGpuBackend implements Backend {
     }
     buffer.unmap();
     return this.addWeight(new GpuTensor([...host.shape], dtype, buffer, byteLength, false));
+  }
+
+  /**
+   * bf16 → f16 and bytes already in the stored dtype are read straight into staging buffers;
+   * other conversions (f32 → f16, anything → f32 vectors) go through host memory.
+   */
+  async loadWeight(name: string, s: WeightStream): Promise<Tensor> {
+    this.recorder.check();
+    const { dtype, n } = this.storage(name, s.shape, s.dtype, s.byteLength);
+    const converted = dtype === 'f16' && s.dtype === 'bf16';
+    if (!converted && dtype !== s.dtype) return this.weight(name, await readWhole(s));
+    const byteLength = n * bytesPerElement(dtype);
+    const buffer = this.weightBuffer(name, byteLength);
+    const target = converted ? this.pool.forUpload(Math.ceil(n / 2) * 4) : buffer;
+    try {
+      await this.uploader.writeFrom(target, s.byteLength, (offset, dst) => s.readInto(offset, dst));
+    } catch (e) {
+      if (converted) this.pool.release(target);
+      buffer.destroy();
+      throw e;
+    }
+    if (converted) this.convertBf16(name, target, n, buffer);
+    return this.addWeight(new GpuTensor([...s.shape], dtype, buffer, byteLength, false));
+  }
+
+  /** the dtype a weight is stored in here and its element count; throws when the bytes do not fit the shape */
+  private storage(
+    name: string,
+    shape: readonly number[],
+    stored: HostTensor['dtype'],
+    bytes: number,
+  ): { dtype: WeightType; n: number } {
+    const n = elementCount(shape);
+    const expected = n * (stored === 'f32' ? 4 : 2);
+    if (bytes !== expected) {
+      throw new Error(
+        `weight ${name}: shape [${shape}] ${stored} needs ${expected} bytes, got ${bytes}`,
+      );
+    }
+    // vectors (norms, biases) stay f32: tiny, and exact for any stored dtype
+    return { dtype: shape.length >= 2 ? (this.weightDType as WeightType) : 'f32', n };
   }
 
   /**
@@ -234,13 +271,11 @@ export class WebGpuBackend implements Backend {
   }
 
   /**
-   * Uploads n bf16 values as they are and converts them to f16 into `out` on the GPU. Values
+   * Converts n bf16 values in `raw` (released here) to f16 into `out` on the GPU. Values
    * outside f16's range are reported by the next sync or read (`checkRanges`), by name.
    */
-  private convertBf16(name: string, bytes: Uint8Array, n: number, out: GPUBuffer): void {
+  private convertBf16(name: string, raw: GPUBuffer, n: number, out: GPUBuffer): void {
     const words = Math.ceil(n / 2);
-    const raw = this.pool.forUpload(words * 4);
-    this.uploader.write(raw, bytes.subarray(0, n * 2));
     const queue = this.ctx.device.queue;
     let checks = this.rangeChecks.at(-1);
     if (!checks || checks.names.length === RANGE_SLOTS) {

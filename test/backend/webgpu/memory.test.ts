@@ -1,11 +1,13 @@
-// Weight upload, tensor lifetime and batching on the WebGPU backend: weights read back exactly,
+// Weight upload (in memory and streamed), tensor lifetime and batching on the WebGPU backend: weights read back exactly,
 // out-of-range bf16 is refused by name, ops batch into one submit until a read, activations past
 // the GPU's memory are one recoverable error, misuse errors are one clear line, and the
 // description names the adapter and the kernels chosen.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { HostTensor } from '../../../src/backend/backend.js';
 import { f16Table, f32ToF16Bits } from '../../../src/backend/webgpu/half.js';
+import { hostStream } from '../../../src/backend/weight-stream.js';
 import { hostF16, openGpuCases, random, valuesOf } from './harness.js';
 
 const setup = await openGpuCases();
@@ -118,6 +120,43 @@ describe('webgpu memory and batching', { skip: setup.skip }, () => {
         assert.deepEqual([...(await gpu.read(live))], [...kept], 'a live tensor keeps its buffer');
       });
 
+      test('streamed weights equal uploaded ones; a failed read is its own error', async () => {
+        const bf16 = (h: HostTensor): HostTensor => {
+          const f32 = new Float32Array(valuesOf(h));
+          const bits = Uint16Array.from(new Uint32Array(f32.buffer), (u) => u >>> 16);
+          return { shape: h.shape, dtype: 'bf16', bytes: new Uint8Array(bits.buffer) };
+        };
+        const f32 = (h: HostTensor): HostTensor => ({
+          shape: h.shape,
+          dtype: 'f32',
+          bytes: new Uint8Array(valuesOf(h).buffer),
+        });
+        const cases: [string, HostTensor][] = [
+          ['bf16, odd count', bf16(hostF16([7, 13]))],
+          ['f16', hostF16([6, 10])],
+          ['f32', f32(hostF16([3, 9]))],
+          ['bf16 vector', bf16(hostF16([11]))],
+        ];
+        for (const [what, host] of cases) {
+          const a = gpu.weight('w', host);
+          const b = await gpu.loadWeight('w', hostStream(host));
+          assert.equal(b.dtype, a.dtype, what);
+          assert.deepEqual([...(await gpu.read(b))], [...(await gpu.read(a))], what);
+          gpu.dispose(a);
+          gpu.dispose(b);
+        }
+        const failing = {
+          ...hostStream(cases[0][1]),
+          readInto: async () => {
+            throw new Error('disk gone');
+          },
+        };
+        await assert.rejects(gpu.loadWeight('w', failing), /disk gone/);
+        const again = await gpu.loadWeight('w', hostStream(cases[1][1]));
+        assert.deepEqual([...(await gpu.read(again))], [...valuesOf(cases[1][1])]);
+        gpu.dispose(again);
+      });
+
       test('a bf16 weight larger than one staging buffer (64 MiB) arrives whole', async () => {
         const [R, C] = [4099, 8193]; // 67.2 MB of bf16, an odd element count
         const f32 = new Float32Array(1);
@@ -127,19 +166,21 @@ describe('webgpu memory and batching', { skip: setup.skip }, () => {
           f32[0] = (i % 251) - 125; // integers: exact in bf16 and f16
           bits[i] = u32[0] >>> 16;
         }
-        const t = gpu.weight('big', {
+        const host: HostTensor = {
           shape: [R, C],
           dtype: 'bf16',
           bytes: new Uint8Array(bits.buffer),
-        });
-        const got = await gpu.read(t);
-        gpu.dispose(t);
-        for (const i of [0, 1, 33554431, 33554432, 33554433, bits.length - 1]) {
-          assert.equal(got[i], (i % 251) - 125, `element ${i}`);
+        };
+        for (const t of [gpu.weight('big', host), await gpu.loadWeight('big', hostStream(host))]) {
+          const got = await gpu.read(t);
+          gpu.dispose(t);
+          for (const i of [0, 1, 33554431, 33554432, 33554433, bits.length - 1]) {
+            assert.equal(got[i], (i % 251) - 125, `element ${i}`);
+          }
+          let bad = 0;
+          for (let i = 0; i < got.length; i++) if (got[i] !== (i % 251) - 125) bad++;
+          assert.equal(bad, 0);
         }
-        let bad = 0;
-        for (let i = 0; i < got.length; i++) if (got[i] !== (i % 251) - 125) bad++;
-        assert.equal(bad, 0);
       });
 
       // 160 GiB of activations, past any single GPU today: a software adapter would take it

@@ -42,6 +42,20 @@ export interface AttentionOptions {
   softcap: number | null;
 }
 
+/** How attentionInputs prepares q, k and v (see there). */
+export interface AttentionInputOptions {
+  numHeads: number; // H
+  numKvHeads: number; // K
+  headDim: number; // D
+  /** rope: inverse frequencies f32[rotaryDim/2]; dims past rotaryDim of each head stay as they are */
+  invFreq: Tensor;
+  rotaryDim: number;
+  /** cos and sin are scaled by it (YaRN and similar) */
+  attentionFactor: number;
+  /** per-head RMS norms of q and k (weights [D]) before rope, or null */
+  qkNorm: { q: Tensor; k: Tensor; eps: number; offset: number } | null;
+}
+
 /**
  * Run-time directional ablation of one component's output y (rows of width C), covering
  * Heretic's three row-normalisation modes with one formula:
@@ -92,18 +106,19 @@ export interface Backend {
   linearTransposed(x: Tensor, w: Tensor): Tensor;
   /** w [N,K] → f32[N] Euclidean norm of each row */
   rowNorms(w: Tensor): Tensor;
-  /** in place on x [T, heads*D]: rotate the first rotaryDim dims of every head (half-split, HF) */
-  rope(
-    x: Tensor,
-    positions: Tensor,
-    heads: number,
-    headDim: number,
-    invFreq: Tensor,
-    rotaryDim: number,
-    attentionFactor: number,
-  ): void;
-  /** in place: cache [S, P, K*D] rows (seq[t], pos[t]) ← src [T, K*D] */
-  cacheWrite(cache: Tensor, src: Tensor, seq: Tensor, pos: Tensor): void;
+  /**
+   * A layer's joined projection qkv [T, (H+2K)·D] → q [T, H·D]; k and v are written into the
+   * caches [S, P, K·D] at rows (seq[t], pos[t]). Heads of q and k are RMS-normed first where
+   * `qkNorm` is given, then rotated by pos[t] (rope). One op, so one GPU dispatch.
+   */
+  attentionInputs(
+    qkv: Tensor,
+    cacheK: Tensor,
+    cacheV: Tensor,
+    seq: Tensor,
+    pos: Tensor,
+    opts: AttentionInputOptions,
+  ): Tensor;
   /** q [T,H*D] attends to cached keys/values of its sequence at positions ≤ pos[t] → [T,H*D] */
   attention(
     q: Tensor,
@@ -117,8 +132,6 @@ export interface Backend {
   gatedActivation(gateUp: Tensor, activation: 'silu' | 'gelu_tanh'): Tensor;
   /** parts [N_i, ...rest] of one dtype → their rows in order: [ΣN_i, ...rest] (parts unchanged) */
   concatRows(parts: readonly Tensor[]): Tensor;
-  /** x [T, Σw_i] → consecutive column blocks [T, w_i], one tensor each (x unchanged) */
-  splitColumns(x: Tensor, widths: readonly number[]): Tensor[];
   /** in place: a += b (same shape) */
   addInPlace(a: Tensor, b: Tensor): void;
   /** in place on y [T,C]; rowPlan i32[T] picks each row's plan (null: plan 0 for all rows) */

@@ -64,11 +64,15 @@ export function forwardStep(
   const capture = (x: Tensor): void => {
     if (captures && captureRows) captures.push(b.gatherRows(x, captureRows));
   };
-  /** norm(y), consuming y; `w` is one of the optional norms the spec asks for */
-  const normed = (y: Tensor, w: Tensor | undefined, layer: number, what: string): Tensor => {
+  /** `w`, one of the optional norms the spec asks for */
+  const needed = (w: Tensor | undefined, layer: number, what: string): Tensor => {
     if (!w)
       throw new Error(`layer ${layer}: the model spec asks for ${what} but its weights have none`);
-    const n = b.rmsNorm(y, w, eps, offset);
+    return w;
+  };
+  /** norm(y), consuming y */
+  const normed = (y: Tensor, w: Tensor | undefined, layer: number, what: string): Tensor => {
+    const n = b.rmsNorm(y, needed(w, layer, what), eps, offset);
     b.dispose(y);
     return n;
   };
@@ -100,20 +104,19 @@ export function forwardStep(
     const h = b.rmsNorm(x, w.inputNorm, eps, offset);
     const qkv = b.linear(h, w.qkv, w.qkvBias);
     b.dispose(h);
-    const kvWidth = spec.numKvHeads * spec.headDim;
-    let [q, k, v] = b.splitColumns(qkv, [spec.numHeads * spec.headDim, kvWidth, kvWidth]);
-    b.dispose(qkv);
-    if (spec.qkNorm) {
-      q = normed(q, w.qNorm, l, 'q_norm');
-      k = normed(k, w.kNorm, l, 'k_norm');
-    }
     const { rotaryDim, attentionFactor } = layer.rope;
-    b.rope(q, pos, spec.numHeads, spec.headDim, model.invFreq[l], rotaryDim, attentionFactor);
-    b.rope(k, pos, spec.numKvHeads, spec.headDim, model.invFreq[l], rotaryDim, attentionFactor);
-    b.cacheWrite(cache.keys[l], k, seq, pos);
-    b.cacheWrite(cache.values[l], v, seq, pos);
-    b.dispose(k);
-    b.dispose(v);
+    const q = b.attentionInputs(qkv, cache.keys[l], cache.values[l], seq, pos, {
+      numHeads: spec.numHeads,
+      numKvHeads: spec.numKvHeads,
+      headDim: spec.headDim,
+      invFreq: model.invFreq[l],
+      rotaryDim,
+      attentionFactor,
+      qkNorm: spec.qkNorm
+        ? { q: needed(w.qNorm, l, 'q_norm'), k: needed(w.kNorm, l, 'k_norm'), eps, offset }
+        : null,
+    });
+    b.dispose(qkv);
     const a = b.attention(q, cache.keys[l], cache.values[l], seq, pos, {
       numHeads: spec.numHeads,
       numKvHeads: spec.numKvHeads,

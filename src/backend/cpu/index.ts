@@ -4,6 +4,7 @@
 
 import type {
   AblationTensors,
+  AttentionInputOptions,
   AttentionOptions,
   Backend,
   DType,
@@ -19,7 +20,7 @@ import { argmaxForward, klDivergenceForward, logSoftmaxForward } from './logits.
 import { matmulForward, matmulTransposedForward, rowNormsForward } from './matmul.js';
 import { rmsNormForward } from './norm.js';
 import { ropeForward } from './rope.js';
-import { embedForward, gatherRowsForward } from './rows.js';
+import { embedForward, gatherRowsForward, splitColumns } from './rows.js';
 import { CpuTensor, dispose, f32, i32, live as liveTensor, makeTensor } from './tensor.js';
 
 /** The CPU backend plus a leak probe for tests: tensors created and not yet disposed. */
@@ -127,37 +128,41 @@ export function createCpuBackend(): CpuBackend {
       rowNormsForward(y.data as Float32Array, f32(w, 'rowNorms w'), N, K);
       return y;
     },
-    rope(x, positions, heads, headDim, invFreq, rotaryDim, attentionFactor) {
-      const [T, width] = rows2(x, 'rope x');
-      if (width !== heads * headDim)
-        throw new Error(`cpu backend: rope x [${x.shape}] is not ${heads} heads of ${headDim}`);
-      expectShape(positions, [T], 'rope positions');
-      expectShape(invFreq, [rotaryDim / 2], 'rope invFreq');
-      ropeForward(
-        f32(x, 'rope x'),
-        i32(positions, 'rope positions'),
-        f32(invFreq, 'rope invFreq'),
-        T,
-        heads,
-        headDim,
-        rotaryDim,
-        attentionFactor,
-      );
-    },
-    cacheWrite(cache, src, seq, pos) {
-      const [, P, KD] = cache.shape;
-      const [T] = rows2(src, 'cacheWrite src');
-      expectShape(src, [T, KD], 'cacheWrite src');
-      const posv = i32(pos, 'cacheWrite pos');
-      const seqv = i32(seq, 'cacheWrite seq');
+    attentionInputs(qkv, cacheK, cacheV, seq, pos, o: AttentionInputOptions) {
+      const { numHeads: H, numKvHeads: K, headDim: D, rotaryDim } = o;
+      const [T] = rows2(qkv, 'attentionInputs qkv');
+      expectShape(qkv, [T, (H + 2 * K) * D], 'attentionInputs qkv');
+      const [S, P] = cacheK.shape;
+      expectShape(cacheK, [S, P, K * D], 'attentionInputs cacheK');
+      expectShape(cacheV, [S, P, K * D], 'attentionInputs cacheV');
+      expectShape(seq, [T], 'attentionInputs seq');
+      expectShape(pos, [T], 'attentionInputs pos');
+      expectShape(o.invFreq, [rotaryDim / 2], 'attentionInputs invFreq');
+      const seqv = i32(seq, 'attentionInputs seq');
+      const posv = i32(pos, 'attentionInputs pos');
       for (let t = 0; t < T; t++) {
-        if (posv[t] >= P || seqv[t] >= cache.shape[0]) {
+        if (posv[t] >= P || seqv[t] >= S) {
           throw new Error(
-            `cpu backend: cacheWrite row (seq ${seqv[t]}, pos ${posv[t]}) is outside the cache [${cache.shape}]`,
+            `cpu backend: attentionInputs row (seq ${seqv[t]}, pos ${posv[t]}) is outside the cache [${cacheK.shape}]`,
           );
         }
       }
-      cacheWriteForward(f32(cache, 'cache'), f32(src, 'cacheWrite src'), seqv, posv, T, P, KD);
+      const [q, k, v] = splitColumns(f32(qkv, 'attentionInputs qkv'), T, [H * D, K * D, K * D]);
+      if (o.qkNorm) {
+        const { eps, offset } = o.qkNorm;
+        const norm = (x: Float32Array, w: Tensor, what: string): void => {
+          expectShape(w, [D], what);
+          rmsNormForward(x, x, f32(w, what), eps, offset, x.length / D, D);
+        };
+        norm(q, o.qkNorm.q, 'q norm');
+        norm(k, o.qkNorm.k, 'k norm');
+      }
+      const invFreq = f32(o.invFreq, 'attentionInputs invFreq');
+      ropeForward(q, posv, invFreq, T, H, D, rotaryDim, o.attentionFactor);
+      ropeForward(k, posv, invFreq, T, K, D, rotaryDim, o.attentionFactor);
+      cacheWriteForward(f32(cacheK, 'cacheK'), k, seqv, posv, T, P, K * D);
+      cacheWriteForward(f32(cacheV, 'cacheV'), v, seqv, posv, T, P, K * D);
+      return track(new CpuTensor(q, [T, H * D], 'f32'));
     },
     attention(q, cacheK, cacheV, seq, pos, opts: AttentionOptions) {
       const { numHeads: H, numKvHeads: K, headDim: D } = opts;
@@ -219,24 +224,6 @@ export function createCpuBackend(): CpuBackend {
         at += data.length;
       }
       return y;
-    },
-    splitColumns(x, widths) {
-      const [T, W] = rows2(x, 'splitColumns x');
-      const total = widths.reduce((a, b) => a + b, 0);
-      if (total !== W) {
-        throw new Error(
-          `cpu backend: splitColumns widths [${widths}] sum to ${total}, x has ${W} columns`,
-        );
-      }
-      const xv = f32(x, 'splitColumns x');
-      let col = 0;
-      return widths.map((w) => {
-        const y = out([T, w]);
-        const yv = y.data as Float32Array;
-        for (let t = 0; t < T; t++) yv.set(xv.subarray(t * W + col, t * W + col + w), t * w);
-        col += w;
-        return y;
-      });
     },
     addInPlace(a, b) {
       expectShape(b, a.shape, 'addInPlace b');

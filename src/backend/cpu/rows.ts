@@ -1,5 +1,6 @@
-// Row lookups: token embedding (a gather from the table, then the embedding scale) and gathering
-// selected rows of an activation (the rows that need logits or residual capture).
+// Row lookups: token embedding (a gather from the table, then the embedding scale), gathering
+// selected rows of an activation (the rows that need logits or residual capture), and cutting
+// rows into column blocks (q, k, v of a joined projection).
 
 /** out [T,C] = table [V,C] rows ids[t], times scale rounded to f32 as transformers stores it */
 export function embedForward(
@@ -33,4 +34,20 @@ export function gatherRowsForward(
     if (row < 0 || row >= T) throw new Error(`gatherRows: row ${row} is outside [0, ${T})`);
     out.set(x.subarray(row * C, (row + 1) * C), r * C);
   }
+}
+
+/** x [T, Σw_i] → consecutive column blocks [T, w_i] */
+export function splitColumns(
+  x: Float32Array,
+  T: number,
+  widths: readonly number[],
+): Float32Array[] {
+  const W = widths.reduce((a, b) => a + b, 0);
+  let col = 0;
+  return widths.map((w) => {
+    const y = new Float32Array(T * w);
+    for (let t = 0; t < T; t++) y.set(x.subarray(t * W + col, t * W + col + w), t * w);
+    col += w;
+    return y;
+  });
 }

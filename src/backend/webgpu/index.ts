@@ -5,6 +5,7 @@
 
 import type {
   AblationTensors,
+  AttentionInputOptions,
   AttentionOptions,
   Backend,
   DType,
@@ -17,7 +18,8 @@ import { type GpuContext, openDevice, type WebGpuOptions } from './device.js';
 import { elementCount, f16RangeError, f16Table, toF16, toF32 } from './half.js';
 import { ablateKernel } from './kernels/ablate.js';
 import { ATTENTION_BLOCK_DEFAULT, attentionKernel, attentionShape } from './kernels/attention.js';
-import { concatKernel, splitColumnsKernel } from './kernels/concat.js';
+import { attentionInputsKernel } from './kernels/attention-inputs.js';
+import { concatKernel } from './kernels/concat.js';
 import {
   addKernel,
   bf16ToHalfKernel,
@@ -27,7 +29,7 @@ import {
   halfKernel,
   softcapKernel,
 } from './kernels/elementwise.js';
-import { cacheWriteKernel, gatherKernel } from './kernels/gather.js';
+import { gatherKernel } from './kernels/gather.js';
 import {
   GEMV_MAX_ROWS,
   GEMV_ROWS_PER_GROUP,
@@ -57,7 +59,6 @@ import {
   tileForRows,
 } from './kernels/matmulSubgroup.js';
 import { rmsNormKernel, rowNormsKernel, rowThreads } from './kernels/norm.js';
-import { ropeKernel } from './kernels/rope.js';
 import { argmaxKernel, klDivergenceKernel, logSoftmaxKernel } from './kernels/rows.js';
 import {
   SKINNY_DEFAULT,
@@ -488,54 +489,66 @@ export class WebGpuBackend implements Backend {
     return out;
   }
 
-  rope(
-    x: Tensor,
-    positions: Tensor,
-    heads: number,
-    headDim: number,
-    invFreq: Tensor,
-    rotaryDim: number,
-    attentionFactor: number,
-  ): void {
-    const gx = this.f32(x, 'rope x');
-    const gp = this.i32(positions, 'rope positions');
-    const gf = this.f32(invFreq, 'rope invFreq');
-    const half = rotaryDim / 2;
-    const T = gx.size / (heads * headDim);
-    if (!Number.isInteger(T) || gp.size !== T || gf.size < half) {
+  attentionInputs(
+    qkv: Tensor,
+    cacheK: Tensor,
+    cacheV: Tensor,
+    seq: Tensor,
+    pos: Tensor,
+    o: AttentionInputOptions,
+  ): Tensor {
+    const { numHeads: H, numKvHeads: K, headDim: D, rotaryDim } = o;
+    const g = this.f32(qkv, 'attentionInputs qkv');
+    const gk = this.f32(cacheK, 'attentionInputs cacheK');
+    const gv = this.f32(cacheV, 'attentionInputs cacheV');
+    const [S, P] = gk.shape;
+    const T = g.shape[0];
+    const gs = this.i32(seq, 'attentionInputs seq');
+    const gp = this.i32(pos, 'attentionInputs pos');
+    const gf = this.f32(o.invFreq, 'attentionInputs invFreq');
+    if (
+      g.shape.join() !== [T, (H + 2 * K) * D].join() ||
+      gk.shape.join() !== [S, P, K * D].join() ||
+      gv.shape.join() !== gk.shape.join() ||
+      gs.size !== T ||
+      gp.size !== T ||
+      gf.size !== rotaryDim / 2
+    ) {
       throw new Error(
-        `rope: x [${gx.shape}], positions [${gp.shape}], invFreq [${gf.shape}] do not fit ${heads} heads × ${headDim}`,
+        `attentionInputs: qkv [${g.shape}], caches [${gk.shape}] and [${gv.shape}], seq [${gs.shape}], pos [${gp.shape}], invFreq [${gf.shape}] do not fit ${H} + 2·${K} heads of ${D}, rotary ${rotaryDim}`,
       );
     }
-    const n = T * heads * half;
+    const q = this.allocate([T, H * D], 'f32');
+    const buffers: Record<string, GPUBuffer> = {
+      qkv: g.buffer,
+      q: q.buffer,
+      cacheK: gk.buffer,
+      cacheV: gv.buffer,
+      seq: gs.buffer,
+      pos: gp.buffer,
+      invFreq: gf.buffer,
+    };
+    const norm = o.qkNorm;
+    if (norm) {
+      buffers.qNorm = this.f32(norm.q, 'q norm').buffer;
+      buffers.kNorm = this.f32(norm.k, 'k norm').buffer;
+    }
+    const shape = { H, K, D, rotaryDim, norm: norm !== null };
     this.run(
-      'rope',
-      ropeKernel,
-      { x: gx.buffer, positions: gp.buffer, invFreq: gf.buffer },
-      { n, heads, D: headDim, half, factor: attentionFactor },
-      grid(Math.ceil(n / ELEMENTWISE_GROUP)),
-    );
-  }
-
-  cacheWrite(cache: Tensor, src: Tensor, seq: Tensor, pos: Tensor): void {
-    const gc = this.f32(cache, 'cacheWrite cache');
-    const gs = this.f32(src, 'cacheWrite src');
-    const [S, P, KD] = gc.shape;
-    if (gs.shape[gs.shape.length - 1] !== KD)
-      throw new Error(`cacheWrite: src [${gs.shape}] does not fit cache [${gc.shape}]`);
-    const n = gs.size;
-    this.run(
-      'cacheWrite',
-      cacheWriteKernel,
+      `attentionInputs:${Object.values(shape).join(',')}`,
+      () => attentionInputsKernel(shape),
+      buffers,
       {
-        cache: gc.buffer,
-        src: gs.buffer,
-        seq: this.i32(seq, 'cacheWrite seq').buffer,
-        pos: this.i32(pos, 'cacheWrite pos').buffer,
+        T,
+        S,
+        P,
+        factor: o.attentionFactor,
+        eps: norm?.eps ?? 0,
+        offset: norm?.offset ?? 0,
       },
-      { n, KD, S, P },
-      grid(Math.ceil(n / ELEMENTWISE_GROUP)),
+      grid(T * (H + 2 * K)),
     );
+    return q;
   }
 
   attention(
@@ -642,28 +655,6 @@ export class WebGpuBackend implements Backend {
       grid(Math.ceil(n / ELEMENTWISE_GROUP)),
     );
     return out;
-  }
-
-  splitColumns(x: Tensor, widths: readonly number[]): Tensor[] {
-    const g = this.f32(x, 'splitColumns x');
-    const W = g.shape[g.shape.length - 1];
-    const total = widths.reduce((a, b) => a + b, 0);
-    if (g.shape.length !== 2 || total !== W) {
-      throw new Error(`splitColumns: widths [${widths}] sum to ${total}, x [${g.shape}]`);
-    }
-    const T = g.shape[0];
-    const outs = widths.map((w) => this.allocate([T, w], 'f32'));
-    const { buffers, params } = partBindings('out', outs, widths);
-    buffers.x = g.buffer;
-    Object.assign(params, { n: T * W, W });
-    this.run(
-      `splitColumns:${widths.length}`,
-      () => splitColumnsKernel(widths.length),
-      buffers,
-      params,
-      grid(Math.ceil((T * W) / ELEMENTWISE_GROUP)),
-    );
-    return outs;
   }
 
   addInPlace(a: Tensor, b: Tensor): void {

@@ -1,4 +1,4 @@
-// cacheWrite and attention against softmax-weighted sums worked out by hand.
+// Attention against softmax-weighted sums worked out by hand.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -19,17 +19,10 @@ const opts = {
 
 /** cache [S=2, P=3, K·D=2]: seq 0 keys k0=[1,0], k1=[0,1], values v0=[1,2], v1=[3,4]; seq 1 v=[5,6] */
 function caches() {
-  const k = cpu.zeros([2, 3, 2], 'f32');
-  const v = cpu.zeros([2, 3, 2], 'f32');
-  cpu.cacheWrite(k, f([1, 0, 0, 1, 1, 1], [3, 2]), ids([0, 0, 1]), ids([0, 1, 0]));
-  cpu.cacheWrite(v, f([1, 2, 3, 4, 5, 6], [3, 2]), ids([0, 0, 1]), ids([0, 1, 0]));
+  const k = f([1, 0, 0, 1, 0, 0, 1, 1, 0, 0, 0, 0], [2, 3, 2]);
+  const v = f([1, 2, 3, 4, 0, 0, 5, 6, 0, 0, 0, 0], [2, 3, 2]);
   return { k, v };
 }
-
-test('cacheWrite puts row t at (seq[t], pos[t])', async () => {
-  const { v } = caches();
-  assert.deepEqual([...(await cpu.read(v))], [1, 2, 3, 4, 0, 0, 5, 6, 0, 0, 0, 0]);
-});
 
 test('attention: causal softmax over the sequence cache, grouped query heads', async () => {
   const { k, v } = caches();
@@ -58,10 +51,8 @@ test('attention: scale, sliding window and soft-cap', async () => {
 
 test('attention: two kv heads, each serving two query heads', async () => {
   // K = 2, H = 4, D = 1, one position: every head returns its kv head's single value
-  const k = cpu.zeros([1, 1, 2], 'f32');
-  const v = cpu.zeros([1, 1, 2], 'f32');
-  cpu.cacheWrite(k, f([1, 1], [1, 2]), ids([0]), ids([0]));
-  cpu.cacheWrite(v, f([10, 20], [1, 2]), ids([0]), ids([0]));
+  const k = f([1, 1], [1, 1, 2]);
+  const v = f([10, 20], [1, 1, 2]);
   const y = cpu.attention(f([1, 2, 3, 4], [1, 4]), k, v, ids([0]), ids([0]), {
     ...opts,
     numHeads: 4,
@@ -69,12 +60,4 @@ test('attention: two kv heads, each serving two query heads', async () => {
     headDim: 1,
   });
   assert.deepEqual([...(await cpu.read(y))], [10, 10, 20, 20]);
-});
-
-test('cacheWrite outside the cache fails with the position', () => {
-  const { k } = caches();
-  assert.throws(
-    () => cpu.cacheWrite(k, f([1, 1], [1, 2]), ids([0]), ids([3])),
-    /pos 3.*outside the cache/,
-  );
 });

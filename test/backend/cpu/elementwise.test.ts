@@ -33,21 +33,10 @@ test('gatedActivation: silu and gelu (tanh) of gate times up, from one [T, 2F] t
   assertClose(await cpu.read(gelu), [0.84119199, 3 * -0.15880801], 1e-6);
 });
 
-test('concatRows stacks rows; splitColumns cuts column blocks', async () => {
+test('concatRows stacks rows', async () => {
   const joined = cpu.concatRows([f([1, 2], [1, 2]), f([3, 4, 5, 6], [2, 2])]);
   assert.deepEqual(joined.shape, [3, 2]);
   assert.deepEqual([...(await cpu.read(joined))], [1, 2, 3, 4, 5, 6]);
-  const [a, b] = cpu.splitColumns(f([1, 2, 3, 4, 5, 6], [2, 3]), [1, 2]);
-  assert.deepEqual(
-    [a.shape, b.shape],
-    [
-      [2, 1],
-      [2, 2],
-    ],
-  );
-  assert.deepEqual([...(await cpu.read(a))], [1, 4]);
-  assert.deepEqual([...(await cpu.read(b))], [2, 3, 5, 6]);
-  assert.throws(() => cpu.splitColumns(f([1, 2], [1, 2]), [1, 2]), /sum to 3/);
   assert.throws(
     () => cpu.concatRows([f([1, 2], [1, 2]), f([1], [1, 1])]),
     /differ past their rows/,

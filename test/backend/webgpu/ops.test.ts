@@ -167,41 +167,58 @@ describe('webgpu ops vs cpu', { skip: setup.skip }, () => {
       );
     });
 
-    test('rope: full and partial rotary, attention factor', async () => {
-      const heads = 3;
-      const D = 10;
+    test('attentionInputs: rope full and partial, q/k norm, k and v into the cache', async () => {
+      // one sequence up to position 40000 (rope's range reduction), K = 1, and a second case
+      // with q/k norms (Gemma's 1 + w) and partial rotary with an attention factor
+      const [H, K, D] = [3, 1, 10];
       const positions = [0, 1, 7, 300, 40000];
-      const x = random(5 * heads * D);
-      for (const [rotaryDim, factor] of [
-        [10, 1],
-        [6, 1.3],
-      ]) {
+      const P = 40001;
+      const qkv = random(5 * (H + 2 * K) * D, -2, 2);
+      const cache = random(P * K * D);
+      const norms = { q: random(D), k: random(D) };
+      for (const [rotaryDim, factor, norm] of [
+        [10, 1, false],
+        [6, 1.3, true],
+      ] as const) {
         const invFreq = Float32Array.from(
           { length: rotaryDim / 2 },
           (_, i) => 10000 ** ((-2 * i) / rotaryDim),
         );
-        await parity(
-          gpu,
-          (b) => {
-            const t = f(b, x, [5, heads * D]);
-            b.rope(
-              t,
-              ints(b, positions),
-              heads,
-              D,
-              f(b, invFreq, [rotaryDim / 2]),
+        const run = (b: Backend, which: 'q' | 'k' | 'v'): Tensor => {
+          const k = f(b, cache, [1, P, K * D]);
+          const v = f(b, cache, [1, P, K * D]);
+          const q = b.attentionInputs(
+            f(b, qkv, [5, (H + 2 * K) * D]),
+            k,
+            v,
+            ints(b, [0, 0, 0, 0, 0]),
+            ints(b, positions),
+            {
+              numHeads: H,
+              numKvHeads: K,
+              headDim: D,
+              invFreq: f(b, invFreq, [rotaryDim / 2]),
               rotaryDim,
-              factor,
-            );
-            return t;
-          },
-          F32_TOL,
-          `rope rotaryDim ${rotaryDim}`,
-        );
+              attentionFactor: factor,
+              qkNorm: norm
+                ? { q: f(b, norms.q, [D]), k: f(b, norms.k, [D]), eps: 1e-6, offset: 1 }
+                : null,
+            },
+          );
+          return { q, k, v }[which];
+        };
+        for (const which of ['q', 'k', 'v'] as const) {
+          await parity(
+            gpu,
+            (b) => run(b, which),
+            which === 'v' ? 0 : F32_TOL,
+            `attentionInputs ${which}, rotaryDim ${rotaryDim}${norm ? ', q/k norm' : ''}`,
+          );
+        }
       }
     });
 
-    describe('cacheWrite and attention', () => {
+    describe('attentionInputs and attention', () => {
       // two sequences of a ragged batch: seq 0 rows at positions 4..6, seq 1 at 2..3; the cache
       // already holds earlier positions (random), as after a previous step
       const S = 2;
@@ -213,29 +230,30 @@ describe('webgpu ops vs cpu', { skip: setup.skip }, () => {
       for (const D of [20, 72]) {
         const cacheK = random(S * P * K * D);
         const cacheV = random(S * P * K * D);
-        const newK = random(5 * K * D);
-        const newV = random(5 * K * D);
-        const q = random(5 * H * D, -2, 2);
+        const qkv = random(5 * (H + 2 * K) * D, -2, 2);
+        const invFreq = Float32Array.from({ length: D / 2 }, (_, i) => 10000 ** ((-2 * i) / D));
         const run = (b: Backend, opts: AttentionOptions): Tensor => {
           const k = f(b, cacheK, [S, P, K * D]);
           const v = f(b, cacheV, [S, P, K * D]);
-          b.cacheWrite(k, f(b, newK, [5, K * D]), ints(b, seq), ints(b, pos));
-          b.cacheWrite(v, f(b, newV, [5, K * D]), ints(b, seq), ints(b, pos));
-          return b.attention(f(b, q, [5, H * D]), k, v, ints(b, seq), ints(b, pos), opts);
+          const q = b.attentionInputs(
+            f(b, qkv, [5, (H + 2 * K) * D]),
+            k,
+            v,
+            ints(b, seq),
+            ints(b, pos),
+            {
+              numHeads: H,
+              numKvHeads: K,
+              headDim: D,
+              invFreq: f(b, invFreq, [D / 2]),
+              rotaryDim: D,
+              attentionFactor: 1,
+              qkNorm: null,
+            },
+          );
+          return b.attention(q, k, v, ints(b, seq), ints(b, pos), opts);
         };
         const base = causal(H, K, D);
-        test(`cacheWrite D=${D}`, async () => {
-          await parity(
-            gpu,
-            (b) => {
-              const k = f(b, cacheK, [S, P, K * D]);
-              b.cacheWrite(k, f(b, newK, [5, K * D]), ints(b, seq), ints(b, pos));
-              return k;
-            },
-            0,
-            'cacheWrite',
-          );
-        });
         test(`attention D=${D}: causal, sliding window, soft-capping`, async () => {
           await parity(gpu, (b) => run(b, base), F32_TOL, 'attention causal');
           await parity(
@@ -289,7 +307,7 @@ describe('webgpu ops vs cpu', { skip: setup.skip }, () => {
       }
     });
 
-    test('concatRows and splitColumns of activations', async () => {
+    test('concatRows of activations', async () => {
       const a = random(2 * 13);
       const b3 = random(3 * 13);
       await parity(
@@ -298,16 +316,6 @@ describe('webgpu ops vs cpu', { skip: setup.skip }, () => {
         0,
         'concatRows',
       );
-      const x = random(7 * 29);
-      const widths = [16, 5, 8];
-      for (const [p, w] of widths.entries()) {
-        await parity(
-          gpu,
-          (b) => b.splitColumns(f(b, x, [7, 29]), widths)[p],
-          0,
-          `split block ${w}`,
-        );
-      }
     });
 
     test('gatedActivation (SiLU, GELU-tanh), addInPlace, softcap', async () => {

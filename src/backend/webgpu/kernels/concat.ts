@@ -1,6 +1,5 @@
-// Joining and splitting tensors, one thread per output word or input element: rows of several
-// tensors into one (q|k|v and gate|up weights become one matrix each, so one linear reads the
-// input once) and a linear's output columns back into one tensor per part.
+// Joining tensors, one thread per output word: rows of several tensors into one (q|k|v and
+// gate|up weights become one matrix each, so one linear reads the input once).
 
 import type { Kernel } from '../wgsl.js';
 import { elementwise } from './elementwise.js';
@@ -44,24 +43,4 @@ export function concatKernel(parts: number, elementBytes: 2 | 4): Kernel {
   return h;
 }`;
   return elementwise(buffers, ends(parts), word, half);
-}
-
-/**
- * x [T,W] f32 → out0…out{P-1}, consecutive column blocks; end_p is the column where block p
- * ends. Launched over grid(⌈n/256⌉), n = T·W.
- */
-export function splitColumnsKernel(parts: number): Kernel {
-  const buffers: Kernel['buffers'] = [{ name: 'x', access: 'read', type: 'array<f32>' }];
-  for (let p = 0; p < parts; p++)
-    buffers.push({ name: `out${p}`, access: 'read_write', type: 'array<f32>' });
-  const copy = byPart(
-    parts,
-    (p, s) =>
-      `let w = ${p === 0 ? 'u.end0' : `u.end${p} - ${s}`}; out${p}[t * w + e - ${s}] = x[i];`,
-  );
-  return elementwise(
-    buffers,
-    [['W', 'u32'], ...ends(parts)],
-    `let t = i / u.W;\n  let e = i - t * u.W;\n  ${copy}`,
-  );
 }

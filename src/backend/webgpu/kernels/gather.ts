@@ -1,5 +1,5 @@
 // Row gathers, one thread per output element: embedding lookup / gatherRows (the same kernel,
-// table f16 or f32, rows scaled) and cacheWrite (scatter of new key/value rows into the cache).
+// table f16 or f32, rows scaled).
 
 import {
   FLAT_GROUP,
@@ -38,36 +38,6 @@ fn main(${GRID_ARGS}) {
   let id = ids[row];
   if (id < 0 || u32(id) >= u.V) { out[i] = nanF32(); return; }
   out[i] = tableAt(u32(id) * u.C + (i - row * u.C)) * u.scale;
-}`,
-  });
-}
-
-/** cache [S,P,KD] rows (seq[t], pos[t]) ← src [T,KD]; rows outside the cache are skipped */
-export function cacheWriteKernel(): Kernel {
-  return wgslModule({
-    buffers: [
-      { name: 'cache', access: 'read_write', type: 'array<f32>' },
-      { name: 'src', access: 'read', type: 'array<f32>' },
-      { name: 'seq', access: 'read', type: 'array<i32>' },
-      { name: 'pos', access: 'read', type: 'array<i32>' },
-    ],
-    params: [
-      ['n', 'u32'],
-      ['KD', 'u32'],
-      ['S', 'u32'],
-      ['P', 'u32'],
-    ],
-    body: `
-@compute @workgroup_size(${ELEMENTWISE_GROUP})
-fn main(${GRID_ARGS}) {
-  ${FLAT_GROUP}
-  let i = group * ${ELEMENTWISE_GROUP}u + lid;
-  if (i >= u.n) { return; }
-  let t = i / u.KD;
-  let s = seq[t];
-  let p = pos[t];
-  if (s < 0 || u32(s) >= u.S || p < 0 || u32(p) >= u.P) { return; }
-  cache[(u32(s) * u.P + u32(p)) * u.KD + (i - t * u.KD)] = src[i];
 }`,
   });
 }

@@ -102,6 +102,11 @@ export interface Backend {
   rmsNorm(x: Tensor, w: Tensor, eps: number, offset: number): Tensor;
   /** x [T,K], w [N,K] (Hugging Face out×in layout), bias [N] → x·wᵀ + bias: [T,N] */
   linear(x: Tensor, w: Tensor, bias?: Tensor): Tensor;
+  /**
+   * in place: into [T,N] += x·wᵀ + bias (a writer's output straight into the residual stream;
+   * at decode the GPU adds it inside the linear's own kernel); x is not `into`
+   */
+  addLinear(into: Tensor, x: Tensor, w: Tensor, bias?: Tensor): void;
   /** x [T,N], w [N,K] → x·w: [T,K] (linear's input-gradient product; also Wᵀv for ablation) */
   linearTransposed(x: Tensor, w: Tensor): Tensor;
   /** w [N,K] → f32[N] Euclidean norm of each row */

@@ -81,14 +81,25 @@ export function forwardStep(
   const x = b.embed(weights.embedding, ids, spec.embeddingScale);
   ablate(x, ablation?.embedding);
   capture(x);
-  /** A writer's output (attention or MLP): edited, sandwich-normed if the spec asks, added to x. */
+  /**
+   * A writer's output projection (attention's o, the MLP's down) of `input`: edited,
+   * sandwich-normed if the spec asks, added to x. Unedited and unnormed, the backend adds it
+   * straight into x (no separate add).
+   */
   const write = (
-    y: Tensor,
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | undefined,
     edit: AblationTensors | null | undefined,
     postNorm: Tensor | undefined,
     layer: number,
     what: string,
   ): void => {
+    if (!edit && !spec.sandwichNorms) {
+      b.addLinear(x, input, weight, bias);
+      return;
+    }
+    const y = b.linear(input, weight, bias);
     ablate(y, edit);
     const out = spec.sandwichNorms ? normed(y, postNorm, layer, what) : y;
     b.addInPlace(x, out);
@@ -126,9 +137,8 @@ export function forwardStep(
       softcap: spec.attentionLogitSoftcap,
     });
     b.dispose(q);
-    const o = b.linear(a, w.o, w.oBias);
+    write(a, w.o, w.oBias, edits?.attn, w.postAttentionNorm, l, 'post_attention_layernorm');
     b.dispose(a);
-    write(o, edits?.attn, w.postAttentionNorm, l, 'post_attention_layernorm');
 
     // MLP
     const h2 = b.rmsNorm(x, w.preMlpNorm, eps, offset);
@@ -136,9 +146,8 @@ export function forwardStep(
     b.dispose(h2);
     const act = b.gatedActivation(gateUp, spec.activation);
     b.dispose(gateUp);
-    const d = b.linear(act, w.down, w.downBias);
+    write(act, w.down, w.downBias, edits?.mlp, w.postMlpNorm, l, 'post_feedforward_layernorm');
     b.dispose(act);
-    write(d, edits?.mlp, w.postMlpNorm, l, 'post_feedforward_layernorm');
     capture(x);
   }
 

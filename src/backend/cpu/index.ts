@@ -47,6 +47,17 @@ export function createCpuBackend(): CpuBackend {
   };
   const out = (shape: readonly number[], dtype: DType = 'f32'): CpuTensor =>
     track(makeTensor(shape, dtype));
+  const linear = (x: Tensor, w: Tensor, bias?: Tensor): CpuTensor => {
+    const [T, K] = rows2(x, 'linear x');
+    const [N, Kw] = rows2(w, 'linear w');
+    if (K !== Kw)
+      throw new Error(`cpu backend: linear x [${x.shape}] · w [${w.shape}]ᵀ: inner sizes differ`);
+    if (bias) expectShape(bias, [N], 'linear bias');
+    const y = out([T, N]);
+    const b = bias ? f32(bias, 'linear bias') : null;
+    matmulForward(y.data as Float32Array, f32(x, 'linear x'), f32(w, 'linear w'), b, T, K, N);
+    return y;
+  };
   const weight = (name: string, t: HostTensor): Tensor =>
     track(new CpuTensor(hostToF32(name, t), [...t.shape], 'f32'));
 
@@ -100,16 +111,16 @@ export function createCpuBackend(): CpuBackend {
       );
       return y;
     },
-    linear(x, w, bias) {
-      const [T, K] = rows2(x, 'linear x');
-      const [N, Kw] = rows2(w, 'linear w');
-      if (K !== Kw)
-        throw new Error(`cpu backend: linear x [${x.shape}] · w [${w.shape}]ᵀ: inner sizes differ`);
-      if (bias) expectShape(bias, [N], 'linear bias');
-      const y = out([T, N]);
-      const b = bias ? f32(bias, 'linear bias') : null;
-      matmulForward(y.data as Float32Array, f32(x, 'linear x'), f32(w, 'linear w'), b, T, K, N);
-      return y;
+    linear,
+    addLinear(into, x, w, bias) {
+      if (into === x) throw new Error('cpu backend: addLinear into its own input');
+      const y = linear(x, w, bias);
+      expectShape(into, y.shape, 'addLinear into');
+      const iv = f32(into, 'addLinear into');
+      const yv = y.data as Float32Array;
+      for (let i = 0; i < iv.length; i++) iv[i] += yv[i];
+      dispose(y);
+      live--;
     },
     linearTransposed(x, w) {
       const [T, N] = rows2(x, 'linearTransposed x');

@@ -425,6 +425,26 @@ export class WebGpuBackend implements Backend {
   }
 
   linear(x: Tensor, w: Tensor, bias?: Tensor): Tensor {
+    return this.linearInto(x, w, bias, null);
+  }
+
+  addLinear(into: Tensor, x: Tensor, w: Tensor, bias?: Tensor): void {
+    const target = this.f32(into, 'addLinear into');
+    if (target.buffer === this.f32(x, 'addLinear x').buffer)
+      throw new Error('addLinear: into is its own input x; add a copy');
+    this.linearInto(x, w, bias, target);
+  }
+
+  /**
+   * x·wᵀ + bias into a new tensor, or added to `into`: inside the kernel where it ends in a
+   * GEMV or a split-K reduce (decode), else by an add after it.
+   */
+  private linearInto(
+    x: Tensor,
+    w: Tensor,
+    bias: Tensor | undefined,
+    into: GpuTensor | null,
+  ): GpuTensor {
     const gx = this.f32(x, 'linear x');
     const gw = this.live(w, 'linear w');
     const [N, K] = gw.shape;
@@ -435,28 +455,50 @@ export class WebGpuBackend implements Backend {
     const gb = bias ? this.live(bias, 'linear bias') : null;
     if (gb && gb.size !== N)
       throw new Error(`linear: bias [${gb.shape}] does not match w [${gw.shape}]`);
-    const out = this.allocate([...gx.shape.slice(0, -1), N], 'f32');
+    const shape = [...gx.shape.slice(0, -1), N];
+    if (into && into.shape.join() !== shape.join())
+      throw new Error(`addLinear: into [${into.shape}] is not the output [${shape}]`);
     const wt = gw.dtype as WeightType;
-    const bt = gb ? (gb.dtype as WeightType) : null;
-    const buffers: Record<string, GPUBuffer> = { x: gx.buffer, w: gw.buffer, y: out.buffer };
-    if (gb) buffers.bias = gb.buffer;
     if (T <= GEMV_MAX_ROWS && T >= 1) {
+      const out = into ?? this.allocate(shape, 'f32');
+      const bt = gb ? (gb.dtype as WeightType) : null;
+      const buffers: Record<string, GPUBuffer> = { x: gx.buffer, w: gw.buffer, y: out.buffer };
+      if (gb) buffers.bias = gb.buffer;
       const vectorized = K % gemvVectorWidth(wt) === 0;
       const threads = gemvThreads(wt, K);
+      const accumulate = into !== null;
       this.run(
-        `gemv:${wt}:${T}:${vectorized}:${bt}:${threads}`,
-        () => gemvKernel(wt, T, vectorized, bt, threads),
+        `gemv:${wt}:${T}:${vectorized}:${bt}:${threads}:${accumulate}`,
+        () => gemvKernel(wt, T, vectorized, bt, threads, accumulate),
         buffers,
         { N, K },
         grid(Math.ceil(N / GEMV_ROWS_PER_GROUP)),
       );
-    } else if (this.linearKernel === 'subgroup-matrix' && wt === 'f16') {
-      if (!this.skinnyMatmul(gx, gw, gb, out, T, N, K))
-        this.subgroupMatmul(gx, gw, gb, out, T, N, K);
-    } else {
-      this.tiledMatmul(gx, gw, gb, out, 'nk', T, N, K);
+      return out;
     }
-    return out;
+    const target = { out: into ?? this.allocate(shape, 'f32'), accumulate: into !== null };
+    if (this.linearKernel === 'subgroup-matrix' && wt === 'f16') {
+      if (!this.skinnyMatmul(gx, gw, gb, target, T, N, K))
+        this.subgroupMatmul(gx, gw, gb, target, T, N, K);
+    } else {
+      this.tiledMatmul(gx, gw, gb, this.unaccumulated(target), 'nk', T, N, K);
+    }
+    if (target.out !== into && into) {
+      this.addInPlace(into, target.out);
+      this.dispose(target.out);
+    }
+    return into ?? target.out;
+  }
+
+  /**
+   * Where a kernel cannot add to its output: the output it writes instead (a new tensor that
+   * linearInto adds afterwards), else `target.out`.
+   */
+  private unaccumulated(target: LinearTarget): GpuTensor {
+    if (!target.accumulate) return target.out;
+    target.out = this.allocate(target.out.shape, 'f32');
+    target.accumulate = false;
+    return target.out;
   }
 
   linearTransposed(x: Tensor, w: Tensor): Tensor {
@@ -828,7 +870,7 @@ export class WebGpuBackend implements Backend {
     x: GpuTensor,
     w: GpuTensor,
     bias: GpuTensor | null,
-    out: GpuTensor,
+    target: LinearTarget,
     T: number,
     N: number,
     K: number,
@@ -842,6 +884,7 @@ export class WebGpuBackend implements Backend {
     const key = `skinny:${JSON.stringify(s)}:${JSON.stringify(p)}:${JSON.stringify(o)}`;
     const groups = grid(p.tilesN * p.splits);
     if (p.splits === 1) {
+      const out = this.unaccumulated(target);
       const buffers: Record<string, GPUBuffer> = { x: x.buffer, w: w.buffer, out: out.buffer };
       if (bias) buffers.bias = bias.buffer;
       this.run(key, () => skinnyKernel(s, p, o), buffers, { T }, groups);
@@ -856,17 +899,7 @@ export class WebGpuBackend implements Backend {
       { T },
       groups,
     );
-    const buffers: Record<string, GPUBuffer> = { partial: partial.buffer, y: out.buffer };
-    if (bias) buffers.bias = bias.buffer;
-    const n = T * N;
-    this.run(
-      `splitReduce:${p.splits}:${bt}`,
-      () => splitReduceKernel(p.splits, bt),
-      buffers,
-      { n, N, plane },
-      grid(Math.ceil(n / 256)),
-    );
-    this.dispose(partial);
+    this.splitReduce(partial, p.splits, plane, bias, target, T * N, N);
     return true;
   }
 
@@ -874,7 +907,7 @@ export class WebGpuBackend implements Backend {
     a: GpuTensor,
     b: GpuTensor,
     bias: GpuTensor | null,
-    out: GpuTensor,
+    target: LinearTarget,
     M: number,
     N: number,
     K: number,
@@ -907,7 +940,10 @@ export class WebGpuBackend implements Backend {
     // decode, M = 100 makes every tile an edge tile, with few K steps to hide it behind).
     const rows = split.splits === 1 ? M : Math.ceil(M / bm) * bm;
     const plane = rows * N;
-    const C = split.splits === 1 ? out : this.allocate([split.splits, plane], 'f32', false);
+    const C =
+      split.splits === 1
+        ? this.unaccumulated(target)
+        : this.allocate([split.splits, plane], 'f32', false);
     const buffers: Record<string, GPUBuffer> = { A: A.buffer, B: b.buffer, C: C.buffer };
     if (o.bias && bias) buffers.bias = bias.buffer;
     this.run(
@@ -917,18 +953,30 @@ export class WebGpuBackend implements Backend {
       { M, rows, tilesN },
       grid(tiles * split.splits),
     );
-    if (C !== out) {
-      const sums: Record<string, GPUBuffer> = { partial: C.buffer, y: out.buffer };
-      if (bias) sums.bias = bias.buffer;
-      this.run(
-        `splitReduce:${split.splits}:${bt}`,
-        () => splitReduceKernel(split.splits, bt),
-        sums,
-        { n: M * N, N, plane },
-        grid(Math.ceil((M * N) / 256)),
-      );
-      this.dispose(C);
-    }
+    if (split.splits > 1) this.splitReduce(C, split.splits, plane, bias, target, M * N, N);
+  }
+
+  /** Sums (and disposes) split-K partials [splits, plane] into target's first n elements (+ bias). */
+  private splitReduce(
+    partial: GpuTensor,
+    splits: number,
+    plane: number,
+    bias: GpuTensor | null,
+    target: LinearTarget,
+    n: number,
+    N: number,
+  ): void {
+    const bt = bias ? (bias.dtype as WeightType) : null;
+    const buffers: Record<string, GPUBuffer> = { partial: partial.buffer, y: target.out.buffer };
+    if (bias) buffers.bias = bias.buffer;
+    this.run(
+      `splitReduce:${splits}:${bt}:${target.accumulate}`,
+      () => splitReduceKernel(splits, bt, target.accumulate),
+      buffers,
+      { n, N, plane },
+      grid(Math.ceil(n / 256)),
+    );
+    this.dispose(partial);
   }
 
   /** `a` (f32, `count` elements) as packed f16, converted once while `a` is unchanged. */
@@ -1051,6 +1099,12 @@ export class WebGpuBackend implements Backend {
   private sameSize(a: GpuTensor, b: GpuTensor, op: string): void {
     if (a.size !== b.size) throw new Error(`${op}: shapes [${a.shape}] and [${b.shape}] differ`);
   }
+}
+
+/** Where a linear writes: `out`, or added to it (`accumulate`). */
+interface LinearTarget {
+  out: GpuTensor;
+  accumulate: boolean;
 }
 
 /**

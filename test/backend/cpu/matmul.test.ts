@@ -1,4 +1,4 @@
-// linear, linearTransposed and rowNorms against products worked out by hand.
+// linear, addLinear, linearTransposed and rowNorms against products worked out by hand.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -21,6 +21,15 @@ test('linear: x·wᵀ + bias, including the rows after the last blocks (4 of w, 
     await cpu.read(cpu.linear(x, w)),
     [1, 2, 6, 0, 1.5, -1, 0, 1, -2, 1, 0, 1, 0, -1, -0.5],
   );
+});
+
+test('addLinear adds x·wᵀ + bias into the residual, in place', async () => {
+  // x [1,2] = [1, 2], w [2,2] = [[1, 1], [0, 3]], bias [0.5, 0] → [3.5, 6]; into [10, 20] → [13.5, 26]
+  const into = f([10, 20], [1, 2]);
+  const x = f([1, 2], [1, 2]);
+  cpu.addLinear(into, x, f([1, 1, 0, 3], [2, 2]), f([0.5, 0], [2]));
+  assert.deepEqual([...(await cpu.read(into))], [13.5, 26]);
+  assert.throws(() => cpu.addLinear(x, x, f([1, 1, 0, 3], [2, 2])), /its own input/);
 });
 
 test('linear rejects mismatched inner sizes', () => {

@@ -2,12 +2,13 @@
 // the 16-byte load, vectorised when it is), and the matrix kernel (tiled f32, or subgroup
 // matrices where offered) at sizes that are not multiples of any tile, with and without bias, and
 // the skinny batched-decode kernel (9–32 rows, subgroup matrices) with and without split K, and
-// the subgroup-matrix kernel's small-row tiles with split K (a reduce pass adds the K ranges).
+// the subgroup-matrix kernel's small-row tiles with split K (a reduce pass adds the K ranges);
+// each also as addLinear (the output added into a residual: in the GEMV or the reduce, else after).
 // Tolerance: 1e-5 relative on f32 arithmetic; 4e-3 where activations are rounded to f16.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Backend, Tensor } from '../../../src/backend/backend.js';
+import type { Backend, HostTensor, Tensor } from '../../../src/backend/backend.js';
 import type { WebGpuBackend } from '../../../src/backend/webgpu/index.js';
 import {
   SPLIT_DEFAULT,
@@ -55,7 +56,35 @@ test('splitK: enough tiles, short K, the cap, no empty range', () => {
   });
 });
 
-/** linear of random x [T,K] by w [N,K], without and then with a bias, against the CPU backend */
+/**
+ * x·wᵀ (+ bias) of random x [T,K] by w [N,K]: `linear`, and `addLinear` into a random residual
+ * (inside the kernel, or by an add after it)
+ */
+function linearOrAdd(
+  b: Backend,
+  mode: 'linear' | 'addLinear',
+  x: Float32Array,
+  w: HostTensor,
+  bias: HostTensor | null,
+): Tensor {
+  const [N, K] = w.shape;
+  const T = x.length / K;
+  const args = [
+    b.tensor(x, [T, K]),
+    b.weight('w', w),
+    bias ? b.weight('b', bias) : undefined,
+  ] as const;
+  if (mode === 'linear') return b.linear(...args);
+  // a residual the same on both backends: derived from x, not drawn in here
+  const into = b.tensor(
+    Float32Array.from({ length: T * N }, (_, i) => 3 * x[i % x.length] - 1),
+    [T, N],
+  );
+  b.addLinear(into, ...args);
+  return into;
+}
+
+/** linear and addLinear, without and then with a bias, against the CPU backend */
 async function linearParity(
   gpu: WebGpuBackend,
   sizes: readonly (readonly [number, number, number])[],
@@ -66,18 +95,15 @@ async function linearParity(
     const w = hostF16([N, K]);
     const bias = hostF16([N]);
     const x = random(T * K, -2, 2);
-    for (const withBias of [false, true]) {
-      await parity(
-        gpu,
-        (b) =>
-          b.linear(
-            b.tensor(x, [T, K]),
-            b.weight('w', w),
-            withBias ? b.weight('b', bias) : undefined,
-          ),
-        tol,
-        `${label} ${T}x${N}x${K}${withBias ? ' +bias' : ''}`,
-      );
+    for (const mode of ['linear', 'addLinear'] as const) {
+      for (const withBias of [false, true]) {
+        await parity(
+          gpu,
+          (b) => linearOrAdd(b, mode, x, w, withBias ? bias : null),
+          tol,
+          `${label} ${mode} ${T}x${N}x${K}${withBias ? ' +bias' : ''}`,
+        );
+      }
     }
   }
 }
@@ -85,7 +111,7 @@ async function linearParity(
 describe('webgpu linear vs cpu', { skip: setup.skip }, () => {
   for (const { label, gpu, matrixTol } of setup.cases) {
     describe(label, () => {
-      test('GEMV, T ≤ 8: K scalar (37) and vectorised (40), with and without bias', async () => {
+      test('GEMV, T ≤ 8: K scalar (37) and vectorised (40), with and without bias, added in the kernel', async () => {
         for (const K of [37, 40]) {
           const w = hostF16([19, K]);
           const bias = hostF16([19]);
@@ -95,17 +121,14 @@ describe('webgpu linear vs cpu', { skip: setup.skip }, () => {
             [8, false],
           ] as const) {
             const x = random(T * K, -2, 2);
-            await parity(
-              gpu,
-              (b) =>
-                b.linear(
-                  b.tensor(x, [T, K]),
-                  b.weight('w', w),
-                  withBias ? b.weight('b', bias) : undefined,
-                ),
-              F32_TOL,
-              `gemv T=${T} K=${K}${withBias ? ' +bias' : ''}`,
-            );
+            for (const mode of ['linear', 'addLinear'] as const) {
+              await parity(
+                gpu,
+                (b) => linearOrAdd(b, mode, x, w, withBias ? bias : null),
+                F32_TOL,
+                `gemv ${mode} T=${T} K=${K}${withBias ? ' +bias' : ''}`,
+              );
+            }
           }
         }
       });
@@ -175,8 +198,12 @@ describe('webgpu linear vs cpu', { skip: setup.skip }, () => {
             `small tile ${JSON.stringify(tile)} used`,
           );
         assert.ok(
-          used.some((k) => k.startsWith('splitReduce:') && !k.endsWith(':null')),
+          used.some((k) => k.startsWith('splitReduce:') && !k.includes(':null:')),
           'split-K reduce with bias used',
+        );
+        assert.ok(
+          used.some((k) => k.startsWith('splitReduce:') && k.endsWith(':true')),
+          'split-K reduce adding into the output used',
         );
       });
 

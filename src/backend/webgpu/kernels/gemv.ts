@@ -19,6 +19,11 @@ const MAX_THREADS = 128;
 /** weight rows (outputs) per workgroup; each thread reuses its x chunk for all of them */
 export const GEMV_ROWS_PER_GROUP = 2;
 
+/** `value`, or `target + (value)` when accumulating: a linear's output added as the CPU adds it */
+export function added(target: string, value: string, accumulate: boolean): string {
+  return accumulate ? `${target} + (${value})` : value;
+}
+
 /** Threads per workgroup for rows of K elements: a power of two in [32, 128]. */
 export function gemvThreads(w: WeightType, K: number): number {
   let n = 32;
@@ -31,13 +36,17 @@ export function gemvVectorWidth(w: WeightType): number {
   return w === 'f16' ? 8 : 4;
 }
 
-/** x [T,K] f32 · w[N,K]ᵀ + bias[N]? → y [T,N]; T and TH threads compiled in; launched over grid(⌈N/rows per group⌉) */
+/**
+ * x [T,K] f32 · w[N,K]ᵀ + bias[N]? → y [T,N], or added to y (`accumulate`); T and TH threads
+ * compiled in; launched over grid(⌈N/rows per group⌉)
+ */
 export function gemvKernel(
   w: WeightType,
   T: number,
   vectorized: boolean,
   bias: WeightType | null,
   TH: number,
+  accumulate: boolean,
 ): Kernel {
   const R = GEMV_ROWS_PER_GROUP;
   const outputs = R * T;
@@ -128,7 +137,7 @@ ${decl}${body}${stash}  workgroupBarrier();
     let n = n0 + r;
     var sum = 0.0;
     for (var i = 0u; i < ${SEGMENTS}u; i++) { sum += partial2[lid * ${SEGMENTS}u + i]; }
-    if (n < u.N) { y[t * u.N + n] = sum${bias ? ' + biasAt(n)' : ''}; }
+    if (n < u.N) { y[t * u.N + n] = ${added('y[t * u.N + n]', `sum${bias ? ' + biasAt(n)' : ''}`, accumulate)}; }
   }
 }`,
   });

@@ -17,6 +17,7 @@ import {
   weightLoader,
   wgslModule,
 } from '../wgsl.js';
+import { added } from './gemv.js';
 
 export interface SubgroupTile {
   /** subgroups per workgroup along M and N */
@@ -339,8 +340,15 @@ ${output}
   });
 }
 
-/** partial [splits, plane] → y = Σ over splits (+ bias), its first n elements; launched over grid(⌈n/256⌉). */
-export function splitReduceKernel(splits: number, bias: WeightType | null): Kernel {
+/**
+ * partial [splits, plane] → y = Σ over splits (+ bias), or added to y (`accumulate`), its first
+ * n elements; launched over grid(⌈n/256⌉).
+ */
+export function splitReduceKernel(
+  splits: number,
+  bias: WeightType | null,
+  accumulate: boolean,
+): Kernel {
   const buffers: Kernel['buffers'] = [
     { name: 'partial', access: 'read', type: 'array<f32>' },
     { name: 'y', access: 'read_write', type: 'array<f32>' },
@@ -362,7 +370,7 @@ fn main(${GRID_ARGS}) {
   let i = group * 256u + lid;
   if (i >= u.n) { return; }
   let plane = u.plane;
-  y[i] = 0.0${sum}${bias ? ' + biasAt(i % u.N)' : ''};
+  y[i] = ${added('y[i]', `0.0${sum}${bias ? ' + biasAt(i % u.N)' : ''}`, accumulate)};
 }`,
   });
 }
